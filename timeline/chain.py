@@ -1,0 +1,55 @@
+"""Canonical JSON and the SHA-256 hash chain over the event log.
+
+One function writes canonical JSON; import, export, hashing and verify all use
+it, so a log moved between databases or files hashes to the same head.
+
+    hash = sha256(prev_hash + canonical_json(payload))
+
+where the payload is the event row as JSON (attributes as an object, the source
+as its key plus a digest of the source row, so editing a cited source breaks
+the chain too) without `hash` itself.
+"""
+import hashlib
+import json
+
+GENESIS = "0" * 64
+
+
+def canonical_json(value):
+    """Sorted keys, no whitespace, UTF-8 text, integers kept integers."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def sha256_hex(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+SOURCE_FIELDS = (
+    "key", "title", "publisher", "url", "published_on", "published_from", "published_to",
+    "published_precision", "retrieved_on", "document_type", "language", "sha256", "note",
+)
+
+EVENT_FIELDS = (
+    "seq", "id", "entity", "counterparty", "kind", "date_text", "valid_from", "valid_to",
+    "precision", "date_note", "reported_on", "recorded_at", "summary", "attributes", "quote",
+    "supersedes", "retracts", "reason", "prev_hash",
+)
+
+
+def source_digest(source):
+    """Digest of a source row's content: events carry it into their hash."""
+    return sha256_hex(canonical_json({field: source.get(field) for field in SOURCE_FIELDS}))
+
+
+def event_payload(event, source):
+    """What an event's hash covers: every column but `hash`, with the source inlined."""
+    payload = {field: event.get(field) for field in EVENT_FIELDS}
+    if isinstance(payload["attributes"], str):
+        payload["attributes"] = json.loads(payload["attributes"])
+    payload["source"] = source["key"]
+    payload["source_digest"] = source_digest(source)
+    return payload
+
+
+def event_hash(event, source):
+    return sha256_hex(event["prev_hash"] + canonical_json(event_payload(event, source)))

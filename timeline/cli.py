@@ -1,0 +1,449 @@
+"""The `timeline` command: thin click wrappers over the library.
+
+Each command parses its options, calls one function of the library (mostly a
+Store method of the same name) and prints the result.  Every user mistake
+ends as one line on stderr starting `Error:`, exit code 1 (2 for usage
+errors), and no traceback.  Heavy imports (dateparser, datasette) happen
+inside the commands that need them, so `timeline --help` stays fast.
+"""
+import json
+import sys
+
+import click
+
+from .errors import TimelineError
+
+
+class TimelineGroup(click.Group):
+    """A click group that turns user mistakes into one `Error:` line."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as error:
+            hint = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
+            _fail(error.format_message() + hint, 2)
+        except click.ClickException as error:
+            _fail(error.format_message(), error.exit_code)
+        except click.Abort:
+            _fail("aborted", 1)
+        except TimelineError as error:
+            _fail(str(error), 1)
+        except _database_errors() as error:
+            _fail(_database_message(error), 1)
+        if not standalone_mode:
+            return result
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def _fail(message, code):
+    click.echo(f"Error: {' '.join(str(message).split())}", err=True)
+    sys.exit(code)
+
+
+def _database_errors():
+    from sqlalchemy.exc import DatabaseError, OperationalError
+    return (DatabaseError, OperationalError)
+
+
+def _database_message(error):
+    text = str(getattr(error, "orig", error)).splitlines()[0]
+    if "file is not a database" in text:
+        return "not a timeline database (the file is not SQLite)"
+    return f"database: {text}"
+
+
+def _store(ctx):
+    from .store import Store
+    return Store.open(ctx.obj["db"])
+
+
+def _print_json(value):
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False))
+
+
+@click.group(cls=TimelineGroup)
+@click.version_option(package_name="timeline")
+@click.option("--db", envvar="TIMELINE_DB", default="timeline.db", show_default=True,
+              help="SQLite file or SQLAlchemy URL (postgresql+psycopg://…). Env: TIMELINE_DB.")
+@click.pass_context
+def cli(ctx, db):
+    """An event-sourced database of dated corporate facts, each cited to its source."""
+    ctx.ensure_object(dict)
+    ctx.obj["db"] = db
+
+
+# ---- creating and filling ----
+
+@cli.command()
+@click.pass_context
+def init(ctx):
+    """Create the database, or upgrade it to the current schema."""
+    from .store import Store
+    store = Store.init(ctx.obj["db"])
+    click.echo(f"ready: {store.engine.url.render_as_string(hide_password=True)}")
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.pass_context
+def import_(ctx, paths):
+    """Import YAML bundles and JSON Lines exports (files or directories), in one transaction."""
+    from . import bundles
+    parsed = bundles.read(paths)
+    report = _store(ctx).import_bundles(parsed)
+    click.echo(report.summary())
+
+
+def _attributes(options, kind):
+    from . import vocabulary
+    attributes = {}
+    for option in options:
+        attributes.update(vocabulary.parse_attribute_option(option, kind))
+    return attributes
+
+
+def _new_source(source_key, url, title, published_on, publisher):
+    """A source mapping when the options describe a new document, else None."""
+    if not (url or title or published_on):
+        return None
+    if not (title and published_on):
+        raise TimelineError("a new source needs --source-title and --published-on (and --source-url if it has one)")
+    if not source_key:
+        import re
+        source_key = re.sub(r"[^a-z0-9]+", "-", f"{title.lower()[:60]}-{published_on}").strip("-")
+    return {"key": source_key, "title": title, "url": url, "published_on": published_on, "publisher": publisher}
+
+
+def event_options(command):
+    """The options shared by `add` and `correct`."""
+    options = [
+        click.option("--entity", help="Entity key, name or alias."),
+        click.option("--counterparty", help="The other party: investor, partner, customer…"),
+        click.option("--kind", help="Event kind (see `timeline kinds`)."),
+        click.option("--date", "date_text", help="The date as the source wrote it: 'Q2 2025', 'April 2024'."),
+        click.option("--date-note", help="How an inferred date was inferred."),
+        click.option("--reported-on", help="When it became public (default: the source's date)."),
+        click.option("--summary", help="One sentence in your own words."),
+        click.option("--quote", help="The verbatim sentence from the source (≤ 300 characters)."),
+        click.option("--attr", "attrs", multiple=True, metavar="KEY=VALUE",
+                     help="Attribute; quantities as 'revenue=155.6 million USD'. Repeatable."),
+        click.option("--source", "source_key", help="Key of the cited source."),
+        click.option("--source-url", help="URL of a new source to cite."),
+        click.option("--source-title", help="Title of a new source to cite."),
+        click.option("--published-on", help="Publication date of a new source."),
+        click.option("--publisher", help="Publisher of a new source."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@cli.command()
+@event_options
+@click.option("--id", "event_id", help="Event id (default: entity/period/what).")
+@click.pass_context
+def add(ctx, event_id, entity, counterparty, kind, date_text, date_note, reported_on, summary, quote, attrs,
+        source_key, source_url, source_title, published_on, publisher):
+    """Append one event citing a source; prints its id."""
+    for name, value in (("--entity", entity), ("--kind", kind), ("--date", date_text), ("--summary", summary), ("--quote", quote)):
+        if not value:
+            raise click.UsageError(f"Missing option '{name}'.")
+    source = _new_source(source_key, source_url, source_title, published_on, publisher) or source_key
+    raw = {"id": event_id, "entity": entity, "counterparty": counterparty, "kind": kind, "date": date_text,
+           "date_note": date_note, "reported_on": reported_on, "summary": summary, "quote": quote,
+           "attributes": _attributes(attrs, kind)}
+    click.echo(_store(ctx).add_event({k: v for k, v in raw.items() if v is not None}, source))
+
+
+@cli.command()
+@click.argument("event_id")
+@event_options
+@click.option("--reason", required=True, help="Why the correction is made.")
+@click.pass_context
+def correct(ctx, event_id, reason, entity, counterparty, kind, date_text, date_note, reported_on, summary, quote,
+            attrs, source_key, source_url, source_title, published_on, publisher):
+    """Append a corrected version of EVENT_ID that supersedes it; prints the new id."""
+    store = _store(ctx)
+    source = _new_source(source_key, source_url, source_title, published_on, publisher)
+    if source:
+        store.add_source(source)
+        source_key = source["key"]
+    if attrs and not kind:
+        kind = _event_kind(store, event_id)
+    changes = {"entity": entity, "counterparty": counterparty, "kind": kind, "date": date_text,
+               "date_note": date_note, "reported_on": reported_on, "summary": summary, "quote": quote,
+               "attributes": _attributes(attrs, kind) if attrs else None}
+    click.echo(store.correct(event_id, changes, reason, source=source_key))
+
+
+def _event_kind(store, event_id):
+    from . import queries
+    with store.engine.connect() as conn:
+        rows = [r for r in queries.log(conn) if r["event_id"] == event_id]
+    if not rows:
+        raise TimelineError(f"cannot correct '{event_id}': no such event")
+    return rows[0]["kind"]
+
+
+@cli.command()
+@click.argument("event_id")
+@click.option("--reason", required=True, help="Why the event is withdrawn.")
+@click.option("--source", "source_key", help="Source that withdraws it (default: the event's own source).")
+@click.pass_context
+def retract(ctx, event_id, reason, source_key):
+    """Append a retraction of EVENT_ID; the event stays in the log."""
+    click.echo(_store(ctx).retract(event_id, reason, source=source_key))
+
+
+@cli.group()
+def entity():
+    """Add entities to the registry."""
+
+
+@entity.command("add")
+@click.argument("key")
+@click.option("--name", help="Full name (required for a new entity).")
+@click.option("--type", "entity_type", help="company, brand, product, facility, person, market, organization.")
+@click.option("--alias", "aliases", multiple=True, help="Another name: ticker, legal name, other script. Repeatable.")
+@click.option("--parent", help="Key of the owning or containing entity.")
+@click.option("--fiscal-year-end", help="MM-DD (default 12-31).")
+@click.option("--note", help="What the entity is.")
+@click.pass_context
+def entity_add(ctx, key, name, entity_type, aliases, parent, fiscal_year_end, note):
+    """Add entity KEY, or new aliases to it; entities are never edited."""
+    store = _store(ctx)
+    existing = _existing_entity(store, key)
+    if existing is None and not (name and entity_type):
+        raise TimelineError(f"entity '{key}' is new: give --name and --type")
+    raw = {**(existing or {}), "key": key, "aliases": list(aliases)}
+    raw.update({k: v for k, v in (("name", name), ("type", entity_type), ("parent", parent),
+                                  ("fiscal_year_end", fiscal_year_end), ("note", note)) if v is not None})
+    click.echo(store.add_entity(raw).summary())
+
+
+def _existing_entity(store, key):
+    from . import queries
+    with store.engine.connect() as conn:
+        found = [e for e in queries.entities(conn) if e["key"] == key]
+    if not found:
+        return None
+    return {k: v for k, v in found[0].items() if k != "aliases" and v is not None}
+
+
+@cli.group()
+def source():
+    """Add sources (documents that events cite)."""
+
+
+@source.command("add")
+@click.argument("key")
+@click.option("--title", required=True)
+@click.option("--url")
+@click.option("--publisher")
+@click.option("--published-on", required=True, help="ISO date, or as precise as known: 'August 2024'.")
+@click.option("--type", "document_type", help="news, press_release, earnings_call, filing, article, report…")
+@click.option("--language")
+@click.option("--sha256", help="SHA-256 of the document text.")
+@click.option("--note")
+@click.pass_context
+def source_add(ctx, key, title, url, publisher, published_on, document_type, language, sha256, note):
+    """Add source KEY."""
+    raw = {"key": key, "title": title, "url": url, "publisher": publisher, "published_on": published_on,
+           "document_type": document_type, "language": language, "sha256": sha256, "note": note}
+    click.echo(_store(ctx).add_source({k: v for k, v in raw.items() if v is not None}).summary())
+
+
+@cli.command()
+@click.pass_context
+def rebuild(ctx):
+    """Replay the log into fresh projections."""
+    count = _store(ctx).rebuild()
+    click.echo(f"rebuilt projections from {count} events")
+
+
+# ---- reading ----
+
+def _iso_option(value, name):
+    if value is None:
+        return None
+    from . import dates
+    try:
+        return dates.parse_iso(value).isoformat()
+    except dates.DateError as error:
+        raise TimelineError(f"{name}: {error}") from None
+
+
+@cli.command()
+@click.argument("entity_name", metavar="ENTITY")
+@click.option("--as-of", help="State of the world on this date (YYYY-MM-DD).")
+@click.option("--known-at", help="Only what the public record said by this date (YYYY-MM-DD).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def show(ctx, entity_name, as_of, known_at, as_json):
+    """The state of ENTITY, now or as of / as known at a date."""
+    from . import queries
+    as_of, known_at = _iso_option(as_of, "--as-of"), _iso_option(known_at, "--known-at")
+    with _store(ctx).engine.connect() as conn:
+        result = queries.state(conn, queries.resolve(conn, entity_name), as_of=as_of, known_at=known_at)
+    if as_json:
+        _print_json(result)
+        return
+    when = " ".join(filter(None, [f"as of {as_of}" if as_of else "", f"as known at {known_at}" if known_at else ""]))
+    click.echo(f"{result['entity']}{' ' + when if when else ''}")
+    for key, entry in result["state"].items():
+        click.echo(f"  {key:<34} {format_value(entry):<28} {entry['period']:<12} {entry['event']}  [{entry['source']}]")
+    if not result["state"]:
+        click.echo("  (no state)")
+
+
+def format_value(entry):
+    value = entry["value"]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        text = f"{value:,}" if isinstance(value, int) or not float(value).is_integer() else f"{int(value):,}"
+        qualifier = f"{entry['qualifier'].replace('_', ' ')} " if entry.get("qualifier") else ""
+        return f"{qualifier}{text} {entry['unit']}"
+    return str(value)
+
+
+@cli.command("log")
+@click.argument("entity_name", metavar="[ENTITY]", required=False)
+@click.option("--kind", help="Only events of this kind.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def log_(ctx, entity_name, kind, as_json):
+    """Every event in order of recording, with its status (current, superseded, retracted)."""
+    from . import queries, vocabulary
+    if kind:
+        vocabulary.check_kind(kind)
+    with _store(ctx).engine.connect() as conn:
+        rows = queries.log(conn, queries.resolve(conn, entity_name) if entity_name else None, kind)
+    if as_json:
+        _print_json(rows)
+        return
+    for row in rows:
+        mark = "" if row["status"] == "current" else f" [{row['status']} by {row['changed_by']}]"
+        click.echo(f"{row['seq']:>6}  {row['period']:<12} {row['kind']:<17} {row['event_id']}{mark}")
+        click.echo(f"        {row['summary']}")
+
+
+@cli.command()
+@click.argument("entity_name", metavar="ENTITY")
+@click.argument("metric")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def history(ctx, entity_name, metric, as_json):
+    """Every value reported for METRIC of ENTITY, by period, with corrections."""
+    from . import queries, vocabulary
+    from .errors import did_you_mean
+    if metric not in vocabulary.metrics():
+        raise TimelineError(f"unknown metric '{metric}'{did_you_mean(metric, vocabulary.metrics())}")
+    with _store(ctx).engine.connect() as conn:
+        rows = queries.history(conn, queries.resolve(conn, entity_name), metric)
+    if as_json:
+        _print_json(rows)
+        return
+    for row in rows:
+        flags = ",".join(f for f in ("first_reported", "latest") if row[f]) or row["status"]
+        click.echo(f"{row['period']:<12} {format_value({'value': row['amount'], 'unit': row['unit'], 'qualifier': row['qualifier']}):<28} "
+                   f"reported {row['reported_on']}  {flags:<22} {row['event']}")
+
+
+@cli.command("entities")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def entities_(ctx, as_json):
+    """List the entity registry."""
+    from . import queries
+    with _store(ctx).engine.connect() as conn:
+        rows = queries.entities(conn)
+    if as_json:
+        _print_json(rows)
+        return
+    for row in rows:
+        aliases = f"  ({', '.join(row['aliases'])})" if row["aliases"] else ""
+        click.echo(f"{row['key']:<32} {row['type']:<13} {row['name']}{aliases}")
+
+
+@cli.command("sources")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def sources_(ctx, as_json):
+    """List the cited documents."""
+    from . import queries
+    with _store(ctx).engine.connect() as conn:
+        rows = queries.sources(conn)
+    if as_json:
+        _print_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['key']:<44} {row['published_on']:<12} {row['events']:>4} events  {row['title']}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def kinds(as_json):
+    """List event kinds and their attributes."""
+    from . import vocabulary
+    if as_json:
+        _print_json(vocabulary.kinds())
+        return
+    for name, spec in vocabulary.kinds().items():
+        click.echo(f"{name:<17} {spec['description']}")
+        if spec["required"]:
+            click.echo(f"{'':<17}   required: {', '.join(spec['required'])}")
+        if spec["optional"]:
+            click.echo(f"{'':<17}   optional: {', '.join(spec['optional'])}")
+
+
+@cli.command("parse-date")
+@click.argument("text")
+@click.option("--base", help="Date relative phrases count from (YYYY-MM-DD), e.g. the publication date.")
+@click.option("--fiscal-year-end", default="12-31", show_default=True, help="MM-DD, for FY dates.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def parse_date(text, base, fiscal_year_end, as_json):
+    """Read a fuzzy date ('Q2 2025', 'first half of 2025') as a span with a precision."""
+    from . import dates
+    try:
+        span = dates.parse(text, base=_iso_option(base, "--base"), fiscal_year_end=fiscal_year_end)
+    except dates.DateError as error:
+        raise TimelineError(str(error)) from None
+    result = span.as_dict(text)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        label = dates.label(span.valid_from, span.valid_to, span.precision)
+        click.echo(f"{label}: {result['valid_from']} to {result['valid_to']} ({result['precision']})")
+
+
+@cli.command("verify")
+@click.argument("db", required=False)
+@click.pass_context
+def verify_(ctx, db):
+    """Check the hash chain and the projections of the database (or of DB, e.g. a published file)."""
+    from . import database, verify
+    engine = database.connect(db or ctx.obj["db"])
+    if not db:
+        database.check(engine)
+    with engine.connect() as conn:
+        verdict = verify.verify(conn)
+    if not verdict.ok:
+        raise TimelineError(verdict.message())
+    click.echo(verdict.message())
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
+@click.pass_context
+def export(ctx, fmt, output):
+    """Write the whole log: JSON Lines (re-importable) or CSV (events only)."""
+    from . import bundles, queries
+    with _store(ctx).engine.connect() as conn:
+        records = queries.export_records(conn)
+        text = bundles.to_jsonl(records) if fmt == "jsonl" else bundles.to_csv(records)
+    if output:
+        from pathlib import Path
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)

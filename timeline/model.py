@@ -1,0 +1,223 @@
+"""Sources, entities and events as plain row dicts, checked and normalised.
+
+These functions take what a person wrote (a YAML mapping, CLI options) and
+return the row the store appends, or raise a one-line TimelineError.  They
+touch no database: whether an entity or a source exists is the store's check.
+"""
+import re
+
+from . import dates, vocabulary
+from .errors import TimelineError, did_you_mean
+
+MAX_QUOTE = 300
+KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+EVENT_ID = re.compile(r"^[a-z0-9][a-z0-9._@~/+-]*$")
+ENTITY_TYPES = ("company", "brand", "product", "facility", "person", "market", "organization")
+DOCUMENT_TYPES = ("news", "article", "press_release", "earnings_call", "filing", "report", "interview", "other")
+
+SOURCE_KEYS = ("key", "title", "publisher", "url", "published_on", "retrieved_on", "document_type",
+               "language", "sha256", "note", "status")
+ENTITY_KEYS = ("key", "name", "type", "aliases", "parent", "fiscal_year_end", "note")
+EVENT_KEYS = ("id", "entity", "counterparty", "kind", "date", "valid_from", "valid_to", "precision",
+              "date_note", "reported_on", "summary", "attributes", "quote", "supersedes", "retracts",
+              "reason", "review")
+
+# what makes two versions of an event "the same event": all but the recording columns
+EVENT_CONTENT = ("id", "entity", "counterparty", "kind", "date_text", "valid_from", "valid_to",
+                 "precision", "date_note", "reported_on", "summary", "attributes", "source",
+                 "quote", "supersedes", "retracts", "reason")
+
+
+def _check_fields(raw, allowed, what):
+    if not isinstance(raw, dict):
+        raise TimelineError(f"{what} must be a mapping, not {type(raw).__name__}")
+    for name in raw:
+        if name not in allowed:
+            raise TimelineError(f"unknown field '{name}' in {what}{did_you_mean(name, allowed)}")
+
+
+def _text(raw, name, required=True, limit=None):
+    value = raw.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise TimelineError(f"{name} is missing or empty")
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and name not in ("summary", "quote"):
+        value = str(value)
+    if not isinstance(value, str):
+        raise TimelineError(f"{name} must be text, not {type(value).__name__}")
+    if "\x00" in value:
+        raise TimelineError(f"{name} contains a NUL character")
+    if limit and len(value) > limit:
+        raise TimelineError(f"{name} is {len(value)} characters long; at most {limit} are allowed")
+    return value
+
+
+def _date_text(raw, name):
+    """YAML reads 2025-09-08 as a date object; we keep dates as the text written."""
+    value = raw.get(name)
+    if value is None:
+        return None
+    return value.isoformat() if hasattr(value, "isoformat") else _text(raw, name)
+
+
+def _span(text, base=None, fiscal_year_end="12-31"):
+    try:
+        return dates.parse(text, base=base, fiscal_year_end=fiscal_year_end)
+    except dates.DateError as error:
+        raise TimelineError(str(error)) from None
+
+
+def _iso(text, name):
+    try:
+        return dates.parse_iso(text).isoformat()
+    except dates.DateError as error:
+        raise TimelineError(f"{name}: {error}") from None
+
+
+def make_source(raw):
+    _check_fields(raw, SOURCE_KEYS, "source")
+    key = _text(raw, "key")
+    if not KEY.match(key):
+        raise TimelineError(f"source key {key!r} must be a slug: lowercase letters, digits and hyphens")
+    if raw.get("status") is not None:
+        raise TimelineError(f"source '{key}' is marked status: {raw['status']}; review the draft and remove the draft marks before importing")
+    published_on = _date_text(raw, "published_on")
+    if not published_on:
+        raise TimelineError(f"source '{key}' has no published_on date")
+    span = _span(published_on)
+    url = _text(raw, "url", required=False)
+    if url and not re.match(r"^https?://\S+$", url):
+        raise TimelineError(f"source '{key}' url {url!r} is not an http(s) address")
+    document_type = _text(raw, "document_type", required=False)
+    if document_type and document_type not in DOCUMENT_TYPES:
+        raise TimelineError(f"unknown document_type '{document_type}'{did_you_mean(document_type, DOCUMENT_TYPES)}")
+    sha256 = _text(raw, "sha256", required=False)
+    if sha256 and not re.match(r"^[0-9a-f]{64}$", sha256):
+        raise TimelineError(f"source '{key}' sha256 must be 64 lowercase hex digits")
+    retrieved_on = _date_text(raw, "retrieved_on")
+    return {
+        "key": key,
+        "title": _text(raw, "title"),
+        "publisher": _text(raw, "publisher", required=False),
+        "url": url,
+        "published_on": published_on,
+        "published_from": span.valid_from.isoformat(),
+        "published_to": span.valid_to.isoformat(),
+        "published_precision": span.precision,
+        "retrieved_on": _iso(retrieved_on, "retrieved_on") if retrieved_on else None,
+        "document_type": document_type,
+        "language": _text(raw, "language", required=False),
+        "sha256": sha256,
+        "note": _text(raw, "note", required=False),
+    }
+
+
+def make_entity(raw):
+    """(entity row, [aliases]) from an entities.yml item."""
+    _check_fields(raw, ENTITY_KEYS, "entity")
+    key = _text(raw, "key")
+    if not KEY.match(key):
+        raise TimelineError(f"entity key {key!r} must be a slug: lowercase letters, digits and hyphens")
+    entity_type = _text(raw, "type")
+    if entity_type not in ENTITY_TYPES:
+        raise TimelineError(f"entity '{key}': unknown type '{entity_type}'{did_you_mean(entity_type, ENTITY_TYPES)}")
+    fiscal_year_end = _text(raw, "fiscal_year_end", required=False) or "12-31"
+    if not re.match(r"^\d\d-\d\d$", fiscal_year_end):
+        raise TimelineError(f"entity '{key}': fiscal_year_end {fiscal_year_end!r} must be MM-DD")
+    _iso(f"2000-{fiscal_year_end}", f"entity '{key}' fiscal_year_end")
+    aliases = raw.get("aliases") or []
+    if isinstance(aliases, str):
+        aliases = [aliases]
+    if not isinstance(aliases, list) or not all(isinstance(a, (str, int)) and str(a).strip() for a in aliases):
+        raise TimelineError(f"entity '{key}': aliases must be a list of names")
+    parent = _text(raw, "parent", required=False)
+    if parent == key:
+        raise TimelineError(f"entity '{key}' cannot be its own parent")
+    row = {
+        "key": key,
+        "name": _text(raw, "name"),
+        "type": entity_type,
+        "parent": parent,
+        "fiscal_year_end": fiscal_year_end,
+        "note": _text(raw, "note", required=False),
+    }
+    return row, [str(alias).strip() for alias in aliases]
+
+
+def make_event(raw, source, fiscal_year_end="12-31"):
+    """The event row (without seq, recorded_at and hashes) from a bundle item.
+
+    `source` is the cited source's row: its publication date is the base for
+    relative dates and the default `reported_on`.
+    """
+    _check_fields(raw, EVENT_KEYS, "event")
+    if raw.get("review") is not None:
+        raise TimelineError("event still has its draft `review:` note; check the event and remove the note before importing")
+    event_id = _text(raw, "id")
+    if len(event_id) > 300 or not EVENT_ID.match(event_id):
+        raise TimelineError(f"event id {event_id!r} must be lowercase letters, digits and . _ @ ~ / + - (at most 300)")
+    kind = _text(raw, "kind")
+    vocabulary.check_kind(kind)
+    supersedes = _text(raw, "supersedes", required=False)
+    retracts = _text(raw, "retracts", required=False)
+    if supersedes and retracts:
+        raise TimelineError("an event either supersedes or retracts another, not both")
+    reason = _text(raw, "reason", required=False)
+    if (supersedes or retracts) and not reason:
+        raise TimelineError("a correction or retraction needs a reason")
+    if reason and not (supersedes or retracts):
+        raise TimelineError("reason is only for corrections and retractions (add supersedes or retracts)")
+
+    date_text = _date_text(raw, "date")
+    if not date_text:
+        raise TimelineError("date is missing or empty")
+    base = source["published_to"]
+    explicit = [raw.get(name) for name in ("valid_from", "valid_to", "precision")]
+    date_note = _text(raw, "date_note", required=False)
+    if any(value is not None for value in explicit):
+        if not all(value is not None for value in explicit):
+            raise TimelineError("give all of valid_from, valid_to and precision, or none")
+        if not date_note:
+            raise TimelineError("an explicit valid_from/valid_to/precision needs a date_note saying how the date was inferred")
+        valid_from = _iso(_date_text(raw, "valid_from"), "valid_from")
+        valid_to = _iso(_date_text(raw, "valid_to"), "valid_to")
+        precision = raw["precision"]
+        if precision not in dates.PRECISIONS:
+            raise TimelineError(f"unknown precision '{precision}'{did_you_mean(precision, dates.PRECISIONS)}")
+    else:
+        span = _span(date_text, base=base, fiscal_year_end=fiscal_year_end)
+        valid_from, valid_to, precision = span.valid_from.isoformat(), span.valid_to.isoformat(), span.precision
+    if valid_to < valid_from:
+        raise TimelineError(f"valid_to {valid_to} is before valid_from {valid_from}")
+
+    reported = _date_text(raw, "reported_on")
+    # a fuzzy publication date counts from the end of its span: nothing is known early
+    reported_on = _span(reported).valid_to.isoformat() if reported else source["published_to"]
+
+    quote = _text(raw, "quote", required=not retracts, limit=MAX_QUOTE) or ""
+    attributes = {} if retracts else vocabulary.validate_attributes(kind, raw.get("attributes"))
+    return {
+        "id": event_id,
+        "entity": _text(raw, "entity"),
+        "counterparty": _text(raw, "counterparty", required=False),
+        "kind": kind,
+        "date_text": date_text,
+        "valid_from": valid_from,
+        "valid_to": valid_to,
+        "precision": precision,
+        "date_note": date_note,
+        "reported_on": reported_on,
+        "summary": _text(raw, "summary", limit=2000),
+        "attributes": attributes,
+        "source": source["key"],
+        "quote": quote,
+        "supersedes": supersedes,
+        "retracts": retracts,
+        "reason": reason,
+    }
+
+
+def differing_fields(new, old):
+    """Names of the content fields in which two versions of an event differ."""
+    return [field for field in EVENT_CONTENT if new.get(field) != old.get(field)]

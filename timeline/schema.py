@@ -1,0 +1,167 @@
+"""The database schema, in SQLAlchemy Core: the single source of truth.
+
+Alembic revisions in migrations/ must produce exactly these tables (a test runs
+compare_metadata).  Dates are ISO-8601 text and timestamps ISO-8601 UTC text, on
+every backend: they sort correctly as text, they are what canonical JSON hashes,
+and a log copied between SQLite and PostgreSQL stays byte-identical.
+"""
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+ISO_DATE = sa.String(10)
+TIMESTAMP = sa.String(32)
+HASH = sa.String(64)
+
+sources = sa.Table(
+    "sources",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("key", sa.String(200), nullable=False, unique=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("publisher", sa.Text),
+    sa.Column("url", sa.Text),
+    sa.Column("published_on", sa.String(100), nullable=False),  # as written: "2025-09-08", "August 2024"
+    sa.Column("published_from", ISO_DATE, nullable=False),
+    sa.Column("published_to", ISO_DATE, nullable=False),
+    sa.Column("published_precision", sa.String(12), nullable=False),
+    sa.Column("retrieved_on", ISO_DATE),
+    sa.Column("document_type", sa.String(40)),
+    sa.Column("language", sa.String(16)),
+    sa.Column("sha256", HASH),
+    sa.Column("note", sa.Text),
+    sa.Column("recorded_at", TIMESTAMP, nullable=False),
+)
+
+entities = sa.Table(
+    "entities",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("key", sa.String(200), nullable=False, unique=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("type", sa.String(20), nullable=False),
+    sa.Column("parent", sa.String(200)),
+    sa.Column("fiscal_year_end", sa.String(5), nullable=False, server_default="12-31"),
+    sa.Column("note", sa.Text),
+    sa.Column("recorded_at", TIMESTAMP, nullable=False),
+)
+
+entity_aliases = sa.Table(
+    "entity_aliases",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("entity", sa.String(200), sa.ForeignKey("entities.key"), nullable=False),
+    sa.Column("alias", sa.Text, nullable=False),
+    sa.Column("alias_folded", sa.Text, nullable=False, index=True),
+    sa.Column("recorded_at", TIMESTAMP, nullable=False),
+    sa.UniqueConstraint("entity", "alias_folded", name="uq_entity_aliases_entity_alias"),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    # seq is assigned by the writer as head + 1 inside the serialised append, so
+    # it is gap-free on every backend and part of what the hash chain covers.
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("id", sa.String(300), nullable=False, unique=True),
+    sa.Column("entity", sa.String(200), sa.ForeignKey("entities.key"), nullable=False),
+    sa.Column("counterparty", sa.String(200), sa.ForeignKey("entities.key")),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("date_text", sa.Text, nullable=False),
+    sa.Column("valid_from", ISO_DATE, nullable=False),
+    sa.Column("valid_to", ISO_DATE, nullable=False),
+    sa.Column("precision", sa.String(12), nullable=False),
+    sa.Column("date_note", sa.Text),
+    sa.Column("reported_on", ISO_DATE, nullable=False),
+    sa.Column("recorded_at", TIMESTAMP, nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("attributes", sa.Text, nullable=False),  # canonical JSON object
+    sa.Column("source_id", sa.Integer, sa.ForeignKey("sources.id"), nullable=False),
+    sa.Column("quote", sa.Text, nullable=False),
+    sa.Column("supersedes", sa.String(300)),
+    sa.Column("retracts", sa.String(300)),
+    sa.Column("reason", sa.Text),
+    sa.Column("prev_hash", HASH, nullable=False),
+    sa.Column("hash", HASH, nullable=False, unique=True),
+    sa.Index("ix_events_entity_valid_from", "entity", "valid_from"),
+    sa.Index("ix_events_reported_on", "reported_on"),
+    sa.Index("ix_events_source_id", "source_id"),
+    sa.Index("ix_events_supersedes", "supersedes"),
+    sa.Index("ix_events_retracts", "retracts"),
+)
+
+# ---- projections: derived from the log, rebuilt by `timeline rebuild` ----
+
+event_status = sa.Table(
+    # One row per event: whether it still stands, and which state key it sets.
+    # The time-travel queries read this index instead of re-deriving it.
+    "event_status",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("event_id", sa.String(300), nullable=False, unique=True),
+    sa.Column("entity", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),  # current, superseded, retracted
+    sa.Column("changed_by", sa.String(300)),  # the correction or retraction
+    sa.Column("state_key", sa.Text),
+    sa.Index("ix_event_status_entity_key", "entity", "state_key", "status"),
+)
+
+entity_state = sa.Table(
+    "entity_state",
+    metadata,
+    sa.Column("entity", sa.String(200), primary_key=True),
+    sa.Column("key", sa.String(300), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),  # canonical JSON
+    sa.Column("amount", sa.Float),
+    sa.Column("unit", sa.String(40)),
+    sa.Column("valid_from", ISO_DATE, nullable=False),
+    sa.Column("valid_to", ISO_DATE, nullable=False),
+    sa.Column("precision", sa.String(12), nullable=False),
+    sa.Column("reported_on", ISO_DATE, nullable=False),
+    sa.Column("event_id", sa.String(300), nullable=False),
+    sa.Column("source_key", sa.String(200), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Index("ix_entity_state_event_id", "event_id"),
+)
+
+metric_history = sa.Table(
+    "metric_history",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("entity", sa.String(200), nullable=False),
+    sa.Column("metric", sa.String(100), nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("valid_from", ISO_DATE, nullable=False),
+    sa.Column("valid_to", ISO_DATE, nullable=False),
+    sa.Column("precision", sa.String(12), nullable=False),
+    sa.Column("date_text", sa.Text, nullable=False),
+    sa.Column("amount", sa.Float),
+    sa.Column("unit", sa.String(40)),
+    sa.Column("qualifier", sa.String(20)),
+    sa.Column("reported_on", ISO_DATE, nullable=False),
+    sa.Column("event_id", sa.String(300), nullable=False),
+    sa.Column("source_key", sa.String(200), nullable=False),
+    sa.Column("first_reported", sa.Boolean, nullable=False),
+    sa.Column("latest", sa.Boolean, nullable=False),
+    sa.Index("ix_metric_history_entity_metric", "entity", "metric", "valid_from"),
+    sa.Index("ix_metric_history_event_id", "event_id"),
+)
+
+relationships = sa.Table(
+    "relationships",
+    metadata,
+    sa.Column("entity", sa.String(200), primary_key=True),
+    sa.Column("counterparty", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(40), nullable=False),  # what the counterparty is to the entity
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("since", ISO_DATE, nullable=False),
+    sa.Column("precision", sa.String(12), nullable=False),
+    sa.Column("attributes", sa.Text, nullable=False),
+    sa.Column("event_id", sa.String(300), primary_key=True),
+    sa.Column("source_key", sa.String(200), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Index("ix_relationships_event_id", "event_id"),
+)
+
+PROJECTIONS = (event_status, entity_state, metric_history, relationships)
+LOG_TABLES = (sources, entities, entity_aliases, events)
