@@ -38,7 +38,8 @@ def report_order(event):
 def state_key_of(event):
     if event.get("retracts"):
         return None
-    return vocabulary.state_key(event["kind"], event["attributes"], event.get("counterparty"), event["precision"])
+    return vocabulary.state_key(event["kind"], event["attributes"], event.get("counterparty"),
+                                event["valid_from"], event["valid_to"], event["precision"])
 
 
 # ---- the rows each projection holds for one standing event ----

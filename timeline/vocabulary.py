@@ -205,7 +205,7 @@ def parse_attribute_option(option, kind):
 
 # ---- how events shape state and relationships ----
 
-def state_key(kind, attributes, counterparty, precision):
+def state_key(kind, attributes, counterparty, valid_from, valid_to, precision):
     """The entity-state key an event sets, or None for kinds without state."""
     rule = kinds()[kind].get("state")
     if not rule:
@@ -215,7 +215,11 @@ def state_key(kind, attributes, counterparty, precision):
         period = PERIOD_SUFFIX.get(precision, "")
     fields = {**{k: v for k, v in attributes.items() if isinstance(v, str)},
               "counterparty": counterparty or "unnamed", "period": period}
-    return rule["key"].format_map(fields)
+    if "{period_slug}" in rule["key"]:
+        from .dates import slug
+        fields["period_slug"] = slug(valid_from, valid_to, precision)
+    key = rule["key"].format_map(fields)
+    return f"{key}[{attributes['segment']}]" if attributes.get("segment") else key
 
 
 def state_value(kind, attributes, counterparty):
