@@ -121,11 +121,12 @@ def read_yaml(text, path):
     if unknown:
         raise TimelineError(f"unknown top-level key(s) {', '.join(sorted(map(str, unknown)))}; a bundle has `source:` and `events:`", path)
     source = data.get("source")
-    if not isinstance(source, dict):
-        raise TimelineError("a bundle needs a `source:` mapping", path)
-    events = data.get("events") or []
+    events = data.get("events")
+    events = [] if events is None else events
     if not isinstance(events, list):
         raise TimelineError("`events:` must be a list", path)
+    if not isinstance(source, dict):
+        raise TimelineError("a bundle needs a `source:` mapping", path)
     return Bundle(path, sources=[source], events=events, default_source=source.get("key"))
 
 

@@ -90,8 +90,8 @@ def init(ctx):
 def import_(ctx, paths):
     """Import YAML bundles and JSON Lines exports (files or directories), in one transaction."""
     from . import bundles
-    parsed = bundles.read(paths)
-    report = _store(ctx).import_bundles(parsed)
+    store = _store(ctx)
+    report = store.import_bundles(bundles.read(paths))
     click.echo(report.summary())
 
 

@@ -1,0 +1,80 @@
+"""The migrations are the schema: they agree with schema.py, go down and up,
+and the database itself refuses to edit or delete events."""
+import sqlite3
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from timeline import database, schema
+
+
+def schema_differences(engine):
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={
+            "include_object": lambda obj, name, type_, reflected, compare_to: not (
+                type_ == "table" and reflected and compare_to is None and name not in schema.metadata.tables),
+        })
+        return compare_metadata(context, schema.metadata)
+
+
+def test_migrations_produce_exactly_schema_py(db):
+    assert schema_differences(database.connect(db)) == []
+
+
+def test_downgrade_then_upgrade_round_trip(db):
+    engine = database.connect(db)
+    database.downgrade(engine, "base")
+    with engine.connect() as connection:
+        assert set(sa.inspect(connection).get_table_names()) <= {"alembic_version"}
+    database.upgrade(engine)
+    database.check(engine)
+    assert schema_differences(engine) == []
+
+
+def test_init_is_idempotent(cli):
+    cli.ok("init")
+    cli.ok("init")
+
+
+@pytest.fixture
+def sqlite_with_event(sqlite_db, corpus):
+    from .conftest import Cli
+    Cli(sqlite_db).ok("import", corpus)
+    return sqlite_db
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE events SET summary = 'edited' WHERE seq = 1",
+    "UPDATE events SET attributes = '{}'",
+    "DELETE FROM events WHERE seq = 1",
+    "DELETE FROM events",
+])
+def test_raw_sqlite3_cannot_change_events(sqlite_with_event, statement):
+    connection = sqlite3.connect(sqlite_with_event)
+    with pytest.raises(sqlite3.DatabaseError, match="events are immutable: append a correction"):
+        connection.execute(statement)
+    connection.close()
+
+
+@pytest.mark.parametrize("statement, message", [
+    ("UPDATE sources SET title = 'x'", "source is cited by events and is immutable"),
+    ("DELETE FROM sources", "source is cited by events and is immutable"),
+    ("UPDATE entities SET name = 'x'", "append-only"),
+    ("DELETE FROM entity_aliases", "append-only"),
+])
+def test_raw_sqlite3_cannot_change_cited_sources_or_entities(sqlite_with_event, statement, message):
+    connection = sqlite3.connect(sqlite_with_event)
+    with pytest.raises(sqlite3.DatabaseError, match=message):
+        connection.execute(statement)
+    connection.close()
+
+
+def test_an_uncited_source_may_still_be_fixed(sqlite_db):
+    from .conftest import Cli
+    Cli(sqlite_db).ok("source", "add", "draft-doc", "--title", "A draft", "--published-on", "2025-01-02")
+    connection = sqlite3.connect(sqlite_db)
+    connection.execute("UPDATE sources SET title = 'A fixed title' WHERE key = 'draft-doc'")
+    connection.commit()
+    assert connection.execute("SELECT title FROM sources").fetchone() == ("A fixed title",)
