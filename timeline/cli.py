@@ -447,3 +447,30 @@ def export(ctx, fmt, output):
         Path(output).write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
+
+
+@cli.command("check-quotes")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--documents", required=True, type=click.Path(), help="Directory holding the source documents.")
+def check_quotes_(paths, documents):
+    """Check that every quote in the bundles occurs verbatim in its source document."""
+    from .quotes import check_quotes
+    checked, misses = check_quotes(paths, documents)
+    for miss in misses:
+        click.echo(f"{miss}", err=True)
+    if misses:
+        raise TimelineError(f"{len(misses)} of {checked} quotes do not check")
+    click.echo(f"ok: {checked} quotes found verbatim in their documents")
+
+
+# ---- publishing ----
+
+@cli.command()
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.pass_context
+def publish(ctx, out):
+    """Write OUT.db: a read-only SQLite copy of the log for Datasette and for download."""
+    from . import database, publish as publishing
+    summary = publishing.publish(database.connect(ctx.obj["db"]), out)
+    click.echo(f"published {summary['event_count']} events, {summary['entity_count']} entities, "
+               f"{summary['source_count']} sources to {summary['path']} (chain head {summary['head_hash']})")

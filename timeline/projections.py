@@ -60,9 +60,9 @@ def state_row(event, key):
 def metric_row(event):
     """The metric_history row of an event, flags unset, or None."""
     attributes = event["attributes"]
-    if event.get("retracts") or event["kind"] not in vocabulary.METRIC_KINDS:
+    if event.get("retracts") or event["kind"] not in vocabulary.REPORTED_KINDS:
         return None
-    quantity = attributes.get("value") or attributes.get("target")
+    quantity = attributes.get("value")
     return {
         "seq": event["seq"], "entity": event["entity"], "metric": attributes["metric"],
         "kind": event["kind"], "valid_from": event["valid_from"], "valid_to": event["valid_to"],

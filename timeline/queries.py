@@ -10,7 +10,7 @@ import json
 
 import sqlalchemy as sa
 
-from . import dates, projections, schema
+from . import dates, projections, schema, vocabulary
 from .registry import Registry
 
 
@@ -116,10 +116,10 @@ LOG_COLUMNS = (
 
 
 def history(conn, entity, metric):
-    """Every value reported for `metric`, standing or not, by period then report."""
+    """Every value reported for `metric` (not forecasts), standing or not, by period then report."""
     events, status, mh = schema.events, schema.event_status, schema.metric_history
     found = projections.load_events(conn, sa.and_(events.c.entity == entity,
-                                                  events.c.kind.in_(("financial_result", "operating_metric", "guidance"))))
+                                                  events.c.kind.in_(vocabulary.REPORTED_KINDS)))
     found = [e for e in found if e["attributes"].get("metric") == metric]
     statuses = dict(conn.execute(sa.select(status.c.event_id, status.c.status)
                                  .where(status.c.entity == entity)).all())
@@ -127,7 +127,7 @@ def history(conn, entity, metric):
                                                  .where(mh.c.entity == entity, mh.c.metric == metric))}
     rows = []
     for event in found:
-        quantity = event["attributes"].get("value") or event["attributes"].get("target") or {}
+        quantity = event["attributes"].get("value") or {}
         flag = flags.get(event["id"])
         rows.append({
             "period": dates.label(event["valid_from"], event["valid_to"], event["precision"]),

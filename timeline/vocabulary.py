@@ -15,6 +15,8 @@ import yaml
 from .errors import TimelineError, did_you_mean
 
 METRIC_KINDS = ("financial_result", "operating_metric", "guidance")
+# kinds whose values are reported figures (metric_history); guidance is a forecast
+REPORTED_KINDS = ("financial_result", "operating_metric")
 PERIOD_SUFFIX = {"quarter": "/quarter", "half": "/half", "year": "/year", "month": "/month"}
 
 
