@@ -133,6 +133,7 @@ def read_yaml(text, path):
 def read_jsonl(text, path):
     """A JSON Lines export: entity, source and event records, in that order."""
     bundle = Bundle(path)
+    source_keys = set()  # of bundle.sources: an export cites thousands, one lookup per event
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -147,18 +148,24 @@ def read_jsonl(text, path):
             bundle.entities.append(record)
         elif kind == "source":
             bundle.sources.append(record)
+            if isinstance(record.get("key"), str):
+                source_keys.add(record["key"])
         elif kind == "event":
-            bundle.events.append(_event_from_export(record, bundle, number, path))
+            bundle.events.append(_event_from_export(record, bundle, source_keys, number, path))
         else:
             raise TimelineError(f"line {number}: unknown record type {kind!r}", path)
     return bundle
 
 
-def _event_from_export(record, bundle, number, path):
+def _event_from_export(record, bundle, source_keys, number, path):
     source = record.get("source")
     if not isinstance(source, dict) or "key" not in source:
         raise TimelineError(f"line {number}: an event needs a `source` object with a key", path)
-    if all(s.get("key") != source["key"] for s in bundle.sources):
+    key = source["key"]
+    if not isinstance(key, str):  # not a key at all: the store refuses it, naming the source
+        bundle.sources.append(source)
+    elif key not in source_keys:
+        source_keys.add(key)
         bundle.sources.append(source)
     raw = {k: record.get(k) for k in ("id", "entity", "counterparty", "kind", "valid_from", "valid_to",
                                       "precision", "date_note", "reported_on", "summary", "attributes",

@@ -3,7 +3,10 @@
 `--db` takes a file path (SQLite) or any SQLAlchemy URL.  Every write goes
 through a transaction that first takes the log's write lock (see store.py);
 on SQLite that is BEGIN IMMEDIATE, so concurrent writers queue on the busy
-timeout instead of failing half way.
+timeout instead of failing half way; on PostgreSQL an advisory lock with the
+same timeout.  A PostgreSQL URL without a driver gets psycopg 3, and a server
+that cannot be reached (or refuses the role or database) is one TimelineError
+line naming the URL, password hidden, within CONNECT_TIMEOUT_SECONDS.
 """
 import os
 from importlib import resources
@@ -15,6 +18,7 @@ from .errors import TimelineError
 
 DEFAULT_DB = "timeline.db"
 BUSY_TIMEOUT_SECONDS = 60
+CONNECT_TIMEOUT_SECONDS = 10
 
 
 def url_for(db):
@@ -46,10 +50,35 @@ def connect(db=None, must_exist=True):
         sa.event.listen(engine, "connect", _configure_sqlite)
         sa.event.listen(engine, "begin", _begin_sqlite)
         return engine
+    parsed = sa.engine.make_url(url)
     try:
-        return sa.create_engine(url, poolclass=sa.pool.NullPool)
+        if parsed.drivername == "postgresql":
+            # the driver timeline installs (psycopg 3), whatever SQLAlchemy's default is
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        connect_args = {}
+        if parsed.drivername == "postgresql+psycopg" and "connect_timeout" not in parsed.query:
+            # an unreachable server is an error within seconds, not a hang
+            connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+        engine = sa.create_engine(parsed, poolclass=sa.pool.NullPool, connect_args=connect_args)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as error:
-        raise TimelineError(f"cannot open {url!r}: {error}") from None
+        shown = parsed.render_as_string(hide_password=True)
+        hint = " (install the driver: pip install 'timeline[postgres]')" if isinstance(error, ImportError) else ""
+        raise TimelineError(f"cannot open {shown}: {_first_line(error)}{hint}") from None
+    sa.event.listen(engine, "handle_error", _connect_failed)
+    return engine
+
+
+def _connect_failed(context):
+    """A server that cannot be reached, or refuses us, is one line naming it.
+
+    SQLAlchemy calls handle_error with no Connection only when opening the
+    DBAPI connection failed (refused, unknown host, bad password, no such
+    database); errors from statements keep their own handling.
+    """
+    if context.connection is None and context.statement is None:
+        name = context.engine.url.render_as_string(hide_password=True) if context.engine else "the database"
+        reason = _first_line(context.original_exception).removeprefix("connection failed: ")
+        raise TimelineError(f"cannot connect to {name}: {reason}")
 
 
 def _configure_sqlite(dbapi_connection, _record):
@@ -97,6 +126,13 @@ def upgrade(engine, revision="head"):
         if tables and "alembic_version" not in tables:
             raise TimelineError(f"{engine.url.render_as_string(hide_password=True)} holds other tables and is not a timeline database")
         _refuse_newer(connection)
+    if engine.dialect.name == "postgresql":
+        # under the log's write lock (store.py): two `init`s at once, or an
+        # upgrade while curators append, take turns instead of colliding
+        from .store import write_connection
+        with write_connection(engine) as connection:
+            command.upgrade(alembic_config(connection), revision)
+        return
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), revision)
 
@@ -132,6 +168,9 @@ def check(engine):
                 raise TimelineError(f"{_name(engine)} is not a timeline database (run `timeline init` to create one)")
             _refuse_newer(connection)
     except sa.exc.DatabaseError as error:
+        if getattr(error.orig, "sqlstate", None) == "42501":  # PostgreSQL: insufficient_privilege
+            raise TimelineError(f"{_name(engine)}: {_first_line(error)} "
+                                "(the database owner grants curators access: see docs/postgres.md)") from None
         raise TimelineError(f"{_name(engine)} is not a timeline database ({_first_line(error)})") from None
     if current != head_revision():
         raise TimelineError(f"{_name(engine)} has schema {current}; run `timeline init` to upgrade it")

@@ -180,32 +180,59 @@ def load_events(conn, where=None):
 
 # ---- writing ----
 
+def insert_rows(conn, table, rows, chunk=20000):
+    """INSERT `rows` (dicts) into `table`, many at a time.
+
+    On SQLite straight through the driver's executemany: SQLAlchemy's
+    per-row parameter processing costs as much as the insert itself, and
+    sqlite3 stores str, int, float, bool and None as they are.
+    """
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        for start in range(0, len(rows), chunk):
+            conn.execute(table.insert(), rows[start:start + chunk])
+        return
+    names = [c.name for c in table.c]
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    for start in range(0, len(rows), chunk):
+        conn.exec_driver_sql(sql, [tuple(row.get(name) for name in names) for row in rows[start:start + chunk]])
+
+
 def write(conn, projection):
     """Replace the contents of the projection tables with `projection`."""
     for table in schema.PROJECTIONS:
         conn.execute(table.delete())
-        rows = getattr(projection, table.name)
-        if rows:
-            conn.execute(table.insert(), rows)
+        insert_rows(conn, table, getattr(projection, table.name))
 
 
-def rebuild(conn):
+def rebuild(conn, events=None):
     """Replay the whole log and replace the projections with the result.
 
     Runs inside the caller's write transaction: readers see the old tables
     until it commits and the new ones after, never a mix, which is what
     building side tables and renaming them would give, without re-creating
-    indexes and the view that reads event_status.
+    indexes and the view that reads event_status.  `events`: the whole log
+    in seq order, when the caller already holds it.
     """
-    projection = replay(load_events(conn))
+    projection = replay(load_events(conn) if events is None else events)
     write(conn, projection)
     return projection
 
 
-def apply(conn, new_events):
-    """Bring the stored projections up to date with `new_events` (just appended)."""
+def apply(conn, new_events, head_before=None):
+    """Bring the stored projections up to date with `new_events` (just appended).
+
+    `head_before`, when the caller knows it, is the seq of the last event
+    before `new_events`: a bulk replay then reads only those from the log and
+    takes the new ones as they are in memory.
+    """
     if len(new_events) > REPLAY_THRESHOLD:
-        rebuild(conn)
+        if head_before is None:
+            rebuild(conn)
+        else:
+            earlier = load_events(conn, schema.events.c.seq <= head_before) if head_before > 0 else []
+            rebuild(conn, earlier + list(new_events))
         return
     for event in new_events:
         _apply_one(conn, event)
@@ -244,10 +271,21 @@ def _apply_one(conn, event):
             conn.execute(schema.relationships.insert(), rows)
     for changed in {metric_group(r) for r in map(metric_row, removed + added) if r}:
         _reflag(conn, changed)
-    for changed in removed + added:
-        changed_key = state_key_of(changed)
-        if changed_key is not None:
-            _recompute_state(conn, changed["entity"], changed_key)
+    # entity_state holds each key's winner with its rank: an event that stops
+    # standing matters only if it was the winner (then the key is recomputed
+    # from its standing events); one that starts standing only has to beat the
+    # winner.  So an append costs the same on a log of any size.
+    for gone in removed:
+        gone_key = state_key_of(gone)
+        if gone_key is not None and _state_winner(conn, gone["entity"], gone_key)[0] == gone["id"]:
+            _recompute_state(conn, gone["entity"], gone_key)
+    for new in added:
+        new_key = state_key_of(new)
+        if new_key is None:
+            continue
+        winner_id, winner_rank = _state_winner(conn, new["entity"], new_key)
+        if winner_id is None or rank(new) > winner_rank:
+            _set_state(conn, new, new_key)
 
 
 def _set_status(conn, event_id, status, changed_by):
@@ -267,9 +305,25 @@ def _reflag(conn, group):
         table.c.valid_from == valid_from, table.c.valid_to == valid_to))]
     if not rows:
         return
+    before = {row["seq"]: (bool(row["first_reported"]), bool(row["latest"])) for row in rows}
     for row in flag_group(rows):
-        conn.execute(table.update().where(table.c.seq == row["seq"])
-                     .values(first_reported=row["first_reported"], latest=row["latest"]))
+        if before[row["seq"]] != (row["first_reported"], row["latest"]):
+            conn.execute(table.update().where(table.c.seq == row["seq"])
+                         .values(first_reported=row["first_reported"], latest=row["latest"]))
+
+
+def _state_winner(conn, entity, key):
+    """(event id, rank) of the stored winner of `key`, or (None, None)."""
+    state = schema.entity_state
+    row = conn.execute(sa.select(state.c.event_id, state.c.valid_from, state.c.valid_to, state.c.reported_on,
+                                 state.c.seq).where(state.c.entity == entity, state.c.key == key)).first()
+    return (row[0], tuple(row[1:])) if row else (None, None)
+
+
+def _set_state(conn, event, key):
+    state = schema.entity_state
+    conn.execute(state.delete().where(state.c.entity == event["entity"], state.c.key == key))
+    conn.execute(state.insert(), state_row(event, key))
 
 
 def _recompute_state(conn, entity, key):

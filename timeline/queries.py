@@ -26,7 +26,7 @@ def state(conn, entity, as_of=None, known_at=None):
         winners = {e["seq"]: e for e in projections.load_events(conn, schema.events.c.seq.in_(rows))} if rows else {}
         chosen = {projections.state_key_of(e): e for e in winners.values()}
     else:
-        events = _known_events(conn, entity, known_at) if known_at else _standing_events(conn, entity)
+        events = _known_events(conn, entity, known_at) if known_at else _standing_winners(conn, entity, as_of)
         chosen = {}
         for event in events:
             key = projections.state_key_of(event)
@@ -61,11 +61,25 @@ def state_entry(event, key):
     }
 
 
-def _standing_events(conn, entity):
+def _standing_winners(conn, entity, as_of):
+    """Each state key's winner among the entity's standing events that started by `as_of`.
+
+    The ranks come from the indexed columns alone; only the winners' rows
+    are loaded (and their attributes parsed), not the entity's whole history.
+    """
     status, events = schema.event_status, schema.events
-    standing = sa.select(status.c.seq).where(
-        status.c.entity == entity, status.c.status == "current", status.c.state_key.is_not(None))
-    return projections.load_events(conn, events.c.seq.in_(standing))
+    query = (sa.select(status.c.state_key, events.c.valid_from, events.c.valid_to, events.c.reported_on, events.c.seq)
+             .join(events, events.c.seq == status.c.seq)
+             .where(status.c.entity == entity, status.c.status == "current", status.c.state_key.is_not(None)))
+    if as_of:
+        query = query.where(events.c.valid_from <= as_of)
+    best = {}
+    for key, *rank in conn.execute(query):
+        rank = tuple(rank)  # projections.rank: (valid_from, valid_to, reported_on, seq)
+        if key not in best or rank > best[key]:
+            best[key] = rank
+    seqs = [rank[3] for rank in best.values()]
+    return projections.load_events(conn, events.c.seq.in_(seqs)) if seqs else []
 
 
 def _known_events(conn, entity, known_at):
@@ -152,8 +166,11 @@ def entities(conn):
 def sources(conn):
     table, events = schema.sources, schema.events
     cited = dict(conn.execute(sa.select(events.c.source_id, sa.func.count()).group_by(events.c.source_id)).all())
+    # sorted here, not by ORDER BY: PostgreSQL would order keys by the database's
+    # collation (en_US ignores hyphens), SQLite by code point, as Python does
+    rows = sorted(conn.execute(sa.select(table)), key=lambda row: row.key)
     return [{**{k: v for k, v in row._mapping.items() if k != "id"}, "events": cited.get(row.id, 0)}
-            for row in conn.execute(sa.select(table).order_by(table.c.key))]
+            for row in rows]
 
 
 def head(conn):

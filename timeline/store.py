@@ -11,7 +11,7 @@ takes a transaction-level advisory lock before reading the head: appends then
 run one after another, each sees the previous one's commit, seq and hash
 follow on without gaps, and a reader can never see seq N+1 committed before N.
 A row lock on the head would not do: the first append to an empty log has no
-row to lock.
+row to lock.  `_lock_log` says in full why this lock is the right one.
 """
 import datetime as dt
 import json
@@ -24,6 +24,8 @@ from . import chain, database, model, projections, schema
 from .errors import TimelineError, did_you_mean
 from .registry import Registry, fold
 
+BULK = 10000  # staged events above which a flush is a bulk load
+BULK_CACHE_KIB = 256 * 1024  # SQLite page cache for a bulk load (allocated as used)
 LOG_LOCK_ID = 0x7431_6D65  # "timeline" advisory lock key on PostgreSQL
 
 
@@ -72,12 +74,10 @@ class Store:
     @contextmanager
     def transaction(self):
         """A write transaction holding the log lock, as a Writer."""
-        with self.engine.connect() as conn:
-            conn = conn.execution_options(write=True)
-            with conn.begin():
-                if conn.dialect.name == "postgresql":
-                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOG_LOCK_ID})
-                yield Writer(conn)
+        with write_connection(self.engine) as conn:
+            writer = Writer(conn)
+            yield writer
+            writer.sync_id_sequences()
 
     # ---- the calls the CLI mirrors ----
 
@@ -87,6 +87,8 @@ class Store:
             for bundle in bundles:
                 writer.add_entities(bundle.entities, bundle.path)
             writer.check_parents()
+            if sum(len(bundle.sources) for bundle in bundles) > 50:
+                writer.sources.load_all()  # one query, not one per source
             for bundle in bundles:
                 for source in bundle.sources:
                     writer.add_source(source, bundle.path)
@@ -161,6 +163,116 @@ class Store:
             return len(projection.event_status)
 
 
+@contextmanager
+def write_connection(engine):
+    """A connection in a transaction that holds the log's write lock.
+
+    Every writer (Store.transaction, copy.copy_log, and database.upgrade on
+    PostgreSQL) goes through here, so all writes to one database run one
+    after another.
+    """
+    with engine.connect() as conn:
+        postgresql = conn.dialect.name == "postgresql"
+        options = {"write": True}  # SQLite: BEGIN IMMEDIATE (database._begin_sqlite)
+        if postgresql:
+            # Pinned, whatever the server's default_transaction_isolation: see below.
+            options["isolation_level"] = "READ COMMITTED"
+        conn = conn.execution_options(**options)
+        with conn.begin():
+            if postgresql:
+                _lock_log(conn)
+            yield conn
+
+
+def _lock_log(conn):
+    """Take the PostgreSQL log lock; the Writer reads the chain head only after this.
+
+    Why pg_advisory_xact_lock, taken first thing in a READ COMMITTED
+    transaction, is right:
+    - It serialises appends.  Every writer takes the same lock (one key; the
+      lock space is per database, so two timeline databases on one server do
+      not wait for each other) before it reads the head, so no two
+      transactions can both read seq N and both append seq N+1: the chain
+      cannot fork.  A second curator waits instead of failing, as with
+      SQLite's BEGIN IMMEDIATE.
+    - The next writer sees the previous one's commit.  A transaction-level
+      lock is released only at COMMIT/ROLLBACK, after the commit is visible,
+      and under READ COMMITTED each statement takes a new snapshot, so the
+      head read after the wait includes the previous append.  Under
+      REPEATABLE READ or SERIALIZABLE the snapshot would be taken by the
+      lock statement itself, before the wait, and the head read would be
+      stale (a duplicate seq at best); hence the pinned isolation level.
+    - Readers never see a later seq before an earlier one: seq is head + 1
+      assigned under the lock, and a writer cannot read the head until the
+      previous writer committed, so commits happen in seq order.  (A
+      sequence/SERIAL would hand out numbers at INSERT time, commit them out
+      of order and leave gaps on rollback.)
+    - It cannot leak.  It is released by commit, rollback, or the server
+      when the client's connection dies; a session-level advisory lock would
+      outlive a failed transaction on a kept connection.
+    - It blocks no reader and needs no privilege.  LOCK TABLE events IN
+      EXCLUSIVE MODE would also serialise writers, but needs UPDATE/DELETE/
+      TRUNCATE rights on events, which curators should not have.  A row lock
+      on the head row cannot work for the first append (no row to lock), and
+      SERIALIZABLE alone would abort one of two concurrent appends instead of
+      queueing it.
+    The wait is bounded like SQLite's busy timeout: lock_timeout, local to
+    this transaction.
+    """
+    conn.execute(sa.text(f"SET LOCAL lock_timeout = '{database.BUSY_TIMEOUT_SECONDS}s'"))
+    try:
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOG_LOCK_ID})
+    except sa.exc.OperationalError as error:
+        if getattr(error.orig, "sqlstate", None) == "55P03":  # lock_not_available
+            raise TimelineError(f"another writer has held the log for over {database.BUSY_TIMEOUT_SECONDS} s; "
+                                "nothing was written, try again") from None
+        raise
+
+
+class SourceCache:
+    """The sources table as a mapping by key, read one key at a time.
+
+    A single append reads the one source it cites, not every source in the
+    log; a bulk import calls load_all() once instead of a query per source.
+    """
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.rows = {}
+        self.complete = False
+
+    def load_all(self):
+        if not self.complete:
+            for row in self.conn.execute(sa.select(schema.sources)):
+                self.rows.setdefault(row.key, dict(row._mapping))
+            self.complete = True
+
+    def get(self, key, default=None):
+        if not isinstance(key, str):  # a YAML list or number is no source key
+            return default
+        if key not in self.rows and not self.complete:
+            row = self.conn.execute(sa.select(schema.sources).where(schema.sources.c.key == key)).first()
+            if row is not None:
+                self.rows[key] = dict(row._mapping)
+        return self.rows.get(key, default)
+
+    def __contains__(self, key):
+        return self.get(key) is not None
+
+    def __getitem__(self, key):
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __setitem__(self, key, row):
+        self.rows[key] = row
+
+    def __iter__(self):
+        self.load_all()
+        return iter(self.rows)
+
+
 class Writer:
     """One write transaction: validates and appends, keeping the chain head."""
 
@@ -169,7 +281,7 @@ class Writer:
         self.report = Report()
         self.recorded_at = now_utc()
         self.registry = Registry(conn)
-        self.sources = {row.key: dict(row._mapping) for row in conn.execute(sa.select(schema.sources))}
+        self.sources = SourceCache(conn)  # read by key: one append must not read every source
         head = conn.execute(sa.select(schema.events.c.seq, schema.events.c.hash)
                             .order_by(schema.events.c.seq.desc()).limit(1)).first()
         self.head_seq, self.head_hash = (head.seq, head.hash) if head else (0, chain.GENESIS)
@@ -177,22 +289,55 @@ class Writer:
         self.pending_ids = {}      # id -> pending event
         self.status = {}           # id -> (status, changed_by) changed in this transaction
         self.digests = {}          # source key -> digest
+        self.folded_aliases = {}   # entity key -> {folded alias}, as read or added (see _aliases)
+        self.last_ids = {}         # table name -> last id assigned (see next_id)
+
+    # ---- row ids ----
+
+    def next_id(self, table):
+        """max(id) + 1, assigned under the log lock like seq.
+
+        SQLite gives an INTEGER PRIMARY KEY exactly this when none is given.
+        A PostgreSQL SERIAL would not: its sequence moves on in transactions
+        that roll back, so after a rejected import the same log would number
+        its sources and entities differently on the two backends (and publish
+        different files).
+        """
+        last = self.last_ids.get(table.name)
+        if last is None:
+            last = self.conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar()
+        self.last_ids[table.name] = last + 1
+        return last + 1
+
+    def sync_id_sequences(self):
+        """PostgreSQL: move the SERIAL sequences past the ids assigned, for anyone inserting by hand."""
+        sync_id_sequences(self.conn, self.last_ids)
 
     # ---- entities ----
 
     def add_entities(self, raws, where):
+        self._read_aliases([raw.get("key") for raw in raws if isinstance(raw, dict)])
+        self.new_entities, self.new_aliases = [], []
         for index, raw in enumerate(raws, 1):
             label = raw.get("key") if isinstance(raw, dict) else None
             try:
                 entity, aliases = model.make_entity(raw)
+                _fit(schema.entities, entity)
+                for alias in aliases:
+                    _fit(schema.entity_aliases, {"alias": alias})
                 self._add_entity(entity, aliases)
             except TimelineError as error:
                 raise error.at(_place(where, f"entity {index}", label)) from None
+        # one executemany each (entities first: aliases refer to them), not a statement per row
+        if self.new_entities:
+            self.conn.execute(schema.entities.insert(), self.new_entities)
+        if self.new_aliases:
+            self.conn.execute(schema.entity_aliases.insert(), self.new_aliases)
 
     def _add_entity(self, entity, aliases):
         existing = self.registry.entities.get(entity["key"])
         if existing is None:
-            self.conn.execute(schema.entities.insert(), {**entity, "recorded_at": self.recorded_at})
+            self.new_entities.append({**entity, "id": self.next_id(schema.entities), "recorded_at": self.recorded_at})
             self.registry.add(entity, [])
             self.report.count("added", "entities")
         else:
@@ -204,21 +349,35 @@ class Writer:
                     "entities are never edited: add an alias, or a new entity"
                 )
             self.report.count("unchanged", "entities")
-        known = {fold(a) for a in self._aliases(entity["key"])}
+        known = self._aliases(entity["key"])
         for alias in aliases:
             if fold(alias) in known:
                 continue
             known.add(fold(alias))
-            self.conn.execute(schema.entity_aliases.insert(), {
+            self.new_aliases.append({
+                "id": self.next_id(schema.entity_aliases),
                 "entity": entity["key"], "alias": alias, "alias_folded": fold(alias),
                 "recorded_at": self.recorded_at,
             })
             self.registry.add_alias(entity["key"], alias)
             self.report.count("added", "aliases")
 
-    def _aliases(self, key):
+    def _read_aliases(self, keys):
+        """Read the stored aliases of entities `keys` into self.folded_aliases, 500 keys a query."""
         table = schema.entity_aliases
-        return [r.alias for r in self.conn.execute(sa.select(table.c.alias).where(table.c.entity == key))]
+        keys = [k for k in dict.fromkeys(keys) if isinstance(k, str) and k not in self.folded_aliases]
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            for key in chunk:
+                self.folded_aliases[key] = set()
+            for row in self.conn.execute(sa.select(table.c.entity, table.c.alias).where(table.c.entity.in_(chunk))):
+                self.folded_aliases[row.entity].add(fold(row.alias))
+
+    def _aliases(self, key):
+        """The folded aliases entity `key` has, stored or added in this transaction (a live set)."""
+        if key not in self.folded_aliases:
+            self._read_aliases([key])
+        return self.folded_aliases[key]
 
     def check_parents(self):
         for key, entity in self.registry.entities.items():
@@ -231,12 +390,14 @@ class Writer:
         label = raw.get("key") if isinstance(raw, dict) else None
         try:
             source = model.make_source(raw)
+            _fit(schema.sources, source)
         except TimelineError as error:
             raise error.at(_place(where, "source", label)) from None
         existing = self.sources.get(source["key"])
         if existing is None:
-            result = self.conn.execute(schema.sources.insert(), {**source, "recorded_at": self.recorded_at})
-            self.sources[source["key"]] = {**source, "id": result.inserted_primary_key[0], "recorded_at": self.recorded_at}
+            source_id = self.next_id(schema.sources)
+            self.conn.execute(schema.sources.insert(), {**source, "id": source_id, "recorded_at": self.recorded_at})
+            self.sources[source["key"]] = {**source, "id": source_id, "recorded_at": self.recorded_at}
             self.report.count("added", "sources")
             return
         differing = [f for f in chain.SOURCE_FIELDS if source[f] != existing[f]]
@@ -283,6 +444,8 @@ class Writer:
             event["counterparty"] = self.registry.resolve(event["counterparty"], "counterparty")
             if event["counterparty"] == entity_key:
                 raise TimelineError(f"counterparty is the entity itself ('{entity_key}')")
+        _fit(schema.events, event)
+        _fit(schema.entity_state, {"key": projections.state_key_of(event)}, "state key")
 
         if event["id"] in self.pending_ids:
             raise TimelineError(f"duplicate id '{event['id']}': it is already used earlier in this import")
@@ -303,7 +466,10 @@ class Writer:
             # a JSON Lines export continuing this log: keep its recording time,
             # and its hash must come out the same or the file was altered
             event["recorded_at"] = preserved["recorded_at"]
-        event["hash"] = chain.event_hash(event, source)
+        digest = self.digests.get(source["key"])
+        if digest is None:
+            digest = self.digests[source["key"]] = chain.source_digest(source)
+        event["hash"] = chain.event_hash(event, source, digest)
         if preserved and event["recorded_at"] == preserved["recorded_at"] and event["hash"] != preserved["hash"]:
             raise TimelineError(f"hash mismatch at seq {event['seq']}: the export was altered after it was written")
         event["source_id"] = source["id"]
@@ -404,11 +570,46 @@ class Writer:
         """Insert the staged events and bring the projections up to date."""
         if not self.pending:
             return
-        rows = [{**{c.name: event.get(c.name) for c in schema.events.c},
+        if len(self.pending) > BULK and self.conn.dialect.name == "sqlite":
+            # SQLite's default page cache is 2 MB: a bulk import would re-read the
+            # id and hash indexes from the OS for every row it inserts
+            self.conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+        columns = [c.name for c in schema.events.c]
+        rows = [{**{name: event.get(name) for name in columns},
                  "attributes": chain.canonical_json(event["attributes"])} for event in self.pending]
-        self.conn.execute(schema.events.insert(), rows)
-        projections.apply(self.conn, self.pending)
+        projections.insert_rows(self.conn, schema.events, rows)
+        # the staged events are in memory: a bulk replay reads back only the events before them
+        projections.apply(self.conn, self.pending, head_before=self.pending[0]["seq"] - 1)
         self.pending, self.pending_ids, self.status = [], {}, {}
+
+
+def _fit(table, row, what=None):
+    """Every text value must fit its column, on every backend.
+
+    PostgreSQL enforces VARCHAR(n) and refuses NUL characters; SQLite stores
+    either.  Checking here gives the same one-line error on both, so a log
+    SQLite accepts can always be copied to PostgreSQL.
+    """
+    for name, value in row.items():
+        if not isinstance(value, str) or name not in table.c:
+            continue
+        label = what or name
+        if "\x00" in value:
+            raise TimelineError(f"{label} contains a NUL character")
+        length = getattr(table.c[name].type, "length", None)
+        if length and len(value) > length:
+            shown = value if len(value) <= 60 else value[:57] + "..."
+            raise TimelineError(f"{label} {shown!r} is {len(value)} characters long; at most {length} are allowed")
+
+
+def sync_id_sequences(conn, last_ids):
+    """setval the id sequences of the tables in {table name: last id} (PostgreSQL only)."""
+    if conn.dialect.name != "postgresql":
+        return
+    for name, last in last_ids.items():
+        if last < 1:
+            continue  # an empty table: its sequence still starts at 1
+        conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), :last)"), {"last": last})
 
 
 def _place(where, item, label):

@@ -233,6 +233,9 @@ GUARDS = [
     ("entity_aliases", "DELETE", None, APPEND_ONLY),
 ]
 
+# PostgreSQL only: statement-level guards against TRUNCATE
+TRUNCATE_GUARDS = [("events", IMMUTABLE), ("entities", APPEND_ONLY), ("entity_aliases", APPEND_ONLY)]
+
 
 def _trigger_name(table, operation):
     return f"{table}_no_{operation.lower()}"
@@ -251,21 +254,29 @@ def create_immutability_triggers():
         elif dialect == "postgresql":
             check = f"IF {condition} THEN " if condition else ""
             end_check = " END IF;" if condition else ""
+            # a row BEFORE trigger's result is the row written: NEW lets an allowed
+            # UPDATE through (OLD would silently undo it), OLD lets a DELETE through
+            allowed = "NEW" if operation == "UPDATE" else "OLD"
             op.execute(
                 f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                 f"{check}RAISE EXCEPTION '{message}' USING ERRCODE = 'restrict_violation';{end_check} "
-                f"RETURN OLD; END $$"
+                f"RETURN {allowed}; END $$"
             )
             op.execute(f"CREATE TRIGGER {name} BEFORE {operation} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()")
         else:
             raise NotImplementedError(f"timeline has no immutability triggers for {dialect}")
     if dialect == "postgresql":
-        # TRUNCATE skips row triggers; refuse it on the log outright
-        op.execute(
-            "CREATE FUNCTION events_no_truncate() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            f"RAISE EXCEPTION '{IMMUTABLE}' USING ERRCODE = 'restrict_violation'; END $$"
-        )
-        op.execute("CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events EXECUTE FUNCTION events_no_truncate()")
+        # TRUNCATE skips row triggers; refuse it outright on the log and on the
+        # append-only registry.  sources needs none: PostgreSQL refuses to
+        # TRUNCATE a table that events' foreign key references, and
+        # TRUNCATE … CASCADE truncates events too, which its trigger refuses.
+        for table, message in TRUNCATE_GUARDS:
+            name = _trigger_name(table, "TRUNCATE")
+            op.execute(
+                f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"RAISE EXCEPTION '{message}' USING ERRCODE = 'restrict_violation'; END $$"
+            )
+            op.execute(f"CREATE TRIGGER {name} BEFORE TRUNCATE ON {table} EXECUTE FUNCTION {name}()")
 
 
 def drop_immutability_triggers():
@@ -276,8 +287,10 @@ def drop_immutability_triggers():
         if dialect == "postgresql":
             op.execute(f"DROP FUNCTION {name}()")
     if dialect == "postgresql":
-        op.execute("DROP TRIGGER events_no_truncate ON events")
-        op.execute("DROP FUNCTION events_no_truncate()")
+        for table, _ in TRUNCATE_GUARDS:
+            name = _trigger_name(table, "TRUNCATE")
+            op.execute(f"DROP TRIGGER {name} ON {table}")
+            op.execute(f"DROP FUNCTION {name}()")
 
 
 # One row per event, ready to display: names, source, and whether it still stands.
