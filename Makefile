@@ -30,9 +30,9 @@ $(DB): $(INSTALLED) $(wildcard events/*.yml events/*.yaml)
 
 build: $(DB)
 
+# publishes the log to published/timeline.db (if it changed) and serves it
 serve: $(DB)
-	$(BIN)/timeline --db $(DB) sources
-	$(BIN)/timeline --db $(DB) show ecarx
+	$(BIN)/timeline --db $(DB) serve --port $(PORT)
 
 # Browser and PostgreSQL tests need Debian packages; install them when we can
 # (root with apt-get), otherwise those tests skip and say what is missing.

@@ -6,6 +6,8 @@ set -u
 wanted=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || wanted+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || wanted+=(postgresql)
+# a CJK font, so the screenshots show the Chinese aliases instead of boxes
+ls /usr/share/fonts/truetype/wqy/wqy-microhei.ttc >/dev/null 2>&1 || wanted+=(fonts-wqy-microhei)
 [ ${#wanted[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing ${wanted[*]} (Debian packages) for the browser and PostgreSQL tests"

@@ -449,6 +449,19 @@ def export(ctx, fmt, output):
         click.echo(text, nl=False)
 
 
+@cli.command("copy")
+@click.option("--from", "from_db", metavar="URL", help="Database to copy from (default: --db).")
+@click.option("--to", "to_db", metavar="URL", required=True,
+              help="Database to copy into: new or empty; initialised if needed.")
+@click.pass_context
+def copy_(ctx, from_db, to_db):
+    """Copy the whole log between databases (SQLite <-> PostgreSQL), hashes and all, and verify it."""
+    from . import database
+    from .copy import copy_log
+    copied = copy_log(database.connect(from_db or ctx.obj["db"]), database.connect(to_db, must_exist=False))
+    click.echo(copied.summary())
+
+
 @cli.command("check-quotes")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--documents", required=True, type=click.Path(), help="Directory holding the source documents.")
@@ -474,3 +487,71 @@ def publish(ctx, out):
     summary = publishing.publish(database.connect(ctx.obj["db"]), out)
     click.echo(f"published {summary['event_count']} events, {summary['entity_count']} entities, "
                f"{summary['source_count']} sources to {summary['path']} (chain head {summary['head_hash']})")
+
+
+@cli.command()
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (0.0.0.0 for all).")
+@click.option("--out", default="published/timeline.db", show_default=True, type=click.Path(dir_okay=False),
+              help="The published file to serve; rebuilt first when the log has changed since it was built.")
+@click.option("--metadata", "metadata_path", type=click.Path(exists=True, dir_okay=False),
+              help="Datasette metadata (default: metadata.yml here, else the project's).")
+@click.option("--template-dir", type=click.Path(exists=True, file_okay=False),
+              help="Templates that override Datasette's and the timeline plugin's.")
+@click.pass_context
+def serve(ctx, port, host, out, metadata_path, template_dir):
+    """Publish the log if it changed, then browse it with Datasette (read-only, downloadable)."""
+    from pathlib import Path
+    from . import database, publish as publishing
+    from .web import server
+    engine = database.connect(ctx.obj["db"])
+    database.check(engine)
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    if publishing.is_stale(engine, out):
+        summary = publishing.publish(engine, out)
+        click.echo(f"published {summary['event_count']} events to {out} (chain head {summary['head_hash'][:12]}…)")
+    else:
+        click.echo(f"{out} is up to date with the log")
+    server.serve(out, host=host, port=port, metadata_path=metadata_path or server.default_metadata_path(),
+                 template_dir=template_dir, echo=click.echo)
+
+
+# ---- drafting ----
+
+@cli.command()
+@click.argument("document", type=click.Path(dir_okay=False))
+@click.option("--source-key", required=True, help="Key (slug) of the source the draft cites.")
+@click.option("--title", help="Title of the document (default: its first line).")
+@click.option("--publisher", help="Who published the document.")
+@click.option("--url", help="Where the document is published.")
+@click.option("--published-on", help="Publication date (default: the dateline's, e.g. 'LONDON – December 29, 2025 –').")
+@click.option("--entity", help="The company 'we' and 'the company' mean (default: the one the document names most).")
+@click.option("--language", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Which lines of an interleaved translation to quote.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write, e.g. events/KEY.yml (default: stdout).")
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@click.pass_context
+def draft(ctx, document, source_key, title, publisher, url, published_on, entity, language, output, force):
+    """Draft a bundle from DOCUMENT: one proposed event per dated fact, marked for review.
+
+    Entities are found through the registry of the --db database when it exists, else
+    events/entities.yml.  The draft has `status: draft` on its source and a `review:` note
+    on each event; `timeline import` refuses it until a curator has removed them.
+    """
+    from pathlib import Path
+
+    from . import draft as drafting
+    from .model import KEY
+    if not KEY.match(source_key):
+        raise TimelineError(f"--source-key {source_key!r} must be a slug: lowercase letters, digits and hyphens")
+    if output and Path(output).exists() and not force:
+        raise TimelineError(f"{output} exists; pass --force to overwrite it")
+    index, _ = drafting.load_index(ctx.obj["db"])
+    bundle = drafting.draft_file(document, source_key=source_key, index=index, title=title, publisher=publisher,
+                                 url=url, published_on=published_on, entity=entity, language=language)
+    text = drafting.to_yaml(bundle, document=Path(document).name)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"drafted {len(bundle['events'])} events for review: {output}", err=True)
+    else:
+        click.echo(text, nl=False)

@@ -1,0 +1,391 @@
+"""The published site through Datasette's own test client: plugin pages, canned
+queries, the Atom feed, the download, and escaping of whatever the log holds.
+
+The Datasette is built by timeline.web.server.datasette_for, exactly as
+`timeline serve` builds it (immutable file, metadata.yml, the plugin).
+"""
+import asyncio
+import re
+import sqlite3
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import yaml
+from click.testing import CliRunner
+
+from timeline import queries
+from timeline.cli import cli as timeline_cli
+from timeline.web import charts, pages, server
+from timeline.web.pages import safe_url
+
+from .test_publish import CORRECTED, RETRACTED, SCRIPT_SUMMARY, build_log, publish_log
+
+ROOT = Path(__file__).resolve().parent.parent
+METADATA = ROOT / "metadata.yml"
+CANNED = yaml.safe_load(METADATA.read_text(encoding="utf-8"))["databases"]["timeline"]["queries"]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("web")
+    db = build_log(directory)
+    out = publish_log(db, directory / "timeline.db")
+    return server.datasette_for(out, METADATA), out
+
+
+@pytest.fixture(scope="module")
+def ds(site):
+    return site[0]
+
+
+def get(ds, path, **kwargs):
+    async def fetch():
+        return await ds.client.get(path, **kwargs)
+    return asyncio.run(fetch())
+
+
+def html(ds, path, status=200):
+    response = get(ds, path)
+    assert response.status_code == status, f"{path}: {response.status_code}\n{response.text[:2000]}"
+    return response.text
+
+
+def rows(ds, path):
+    separator = "&" if "?" in path else "?"
+    response = get(ds, f"{path}{separator}_shape=array")
+    assert response.status_code == 200, f"{path}: {response.text[:2000]}"
+    return response.json()
+
+
+def text_of(page):
+    """The page's text with tags removed and entities left as they are."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+
+
+# ---- the plugin's pages ----
+
+def test_home_page_links_to_the_entity_index(ds):
+    page = html(ds, "/")
+    assert 'href="/-/timeline"' in page
+    assert "Timeline of corporate facts" in page
+    assert "CC BY 4.0" in page
+
+
+def test_entity_index_lists_entities_and_the_publication(ds, site):
+    page = html(ds, "/-/timeline")
+    for key, name in (("nova", "Nova Motors Inc."), ("orbit", "Orbit Capital"), ("nova-cockpit", "Nova cockpit platform")):
+        assert f'<a href="/-/timeline/{key}">{name}</a>' in page
+    head = sqlite3.connect(site[1]).execute("SELECT head_hash FROM publication").fetchone()[0]
+    assert head in page
+    assert 'href="/timeline.db"' in page
+    assert 'href="/timeline/newest_events.atom"' in page
+    for name in CANNED:
+        assert f'href="/timeline/{name}"' in page
+    assert 'action="/timeline/timeline"' in page  # the search box
+
+
+def test_entity_page_shows_state_charts_relationships_and_timeline(ds):
+    page = html(ds, "/-/timeline/nova")
+    text = text_of(page)
+    assert "<h1>Nova Motors Inc.</h1>" in page
+    assert "诺瓦汽车" in page and 'href="/-/timeline/nova-cockpit"' in page  # aliases, children
+    # state now: the correction stands, headquarters moved
+    assert "156,100,000 USD" in text and "Singapore" in text
+    # dates at their precision
+    for label in ("Q3 2024", "Q4 2024", "Q1 2025", "Q2 2025", "Jan 2024", "Apr 2025", "2025-09-08"):
+        assert f">{label}</time>" in page, label
+    assert ">2025-04-01</time>" not in page
+    # a server-drawn chart of quarterly revenue with its values
+    assert "<svg" in page and "Revenue (USD, quarterly)" in page
+    for value in ("120M", "140M", "150M", "156.1M"):
+        assert f">{value}</text>" in page
+    assert "<script" not in page.split("<svg", 1)[1].split("</svg>", 1)[0]
+    # relationships: the investment stands, the retracted partnership does not
+    relationships = page.split('id="relationships"', 1)[1].split("</section>", 1)[0]
+    assert "Orbit Capital" in relationships and "investee" in relationships and "partner" not in relationships
+    # sources: the document and its row page
+    assert 'href="https://example.com/nova-q2-2025"' in page
+    assert 'href="/timeline/sources/1"' in page and 'href="/timeline/sources/2"' in page
+    assert 'href="/timeline/events/4"' in page  # each event's row page
+
+
+def test_corrections_and_retractions_are_visible_and_linked(ds):
+    page = html(ds, "/-/timeline/nova")
+    original = page.split('id="event-4"', 1)[1].split("</li>", 1)[0]
+    assert re.search(r'<li id="event-4" class="[^"]*tl-status-superseded', page)
+    assert re.search(r'<li id="event-10" class="[^"]*tl-status-retracted', page)
+    assert "Superseded by" in original and 'href="#event-12"' in original
+    correction = page.split('id="event-12"', 1)[1].split("</li>", 1)[0]
+    assert "Corrects" in correction and 'href="#event-4"' in correction
+    assert "restated in the quarterly report" in correction
+    retracted = page.split('id="event-10"', 1)[1].split("</li>", 1)[0]
+    assert "Retracted by" in retracted and 'href="#event-13"' in retracted
+    retraction = page.split('id="event-13"', 1)[1].split("</li>", 1)[0]
+    assert "Withdraws" in retraction and 'href="#event-10"' in retraction
+
+
+def test_as_of_shows_the_state_on_that_date(ds):
+    page = html(ds, "/-/timeline/nova?as_of=2024-12-31")
+    state = text_of(page).split("State", 1)[1].split("Metrics", 1)[0]
+    assert "Shanghai" in state and "Singapore" not in state
+    assert "140,000,000 USD" in state and "Q4 2024" in state
+    assert 'value="2024-12-31"' in page
+    assert 'id="event-3"' not in page  # Q1 2025 had not begun
+
+
+def test_known_at_shows_what_was_said_then(ds):
+    page = html(ds, "/-/timeline/nova?known_at=2025-09-30")
+    text = text_of(page)
+    state = text.split("State", 1)[1].split("Metrics", 1)[0]
+    assert "155,600,000 USD" in state and "156,100,000" not in state
+    assert 'id="event-12"' not in page and 'id="event-13"' not in page  # reported later
+    partnership = page.split('id="event-10"', 1)[1].split("</li>", 1)[0]
+    assert "Retracted" not in partnership  # the retraction came later
+    relationships = page.split('id="relationships"', 1)[1].split("</section>", 1)[0]
+    assert "partner" in relationships
+    assert ">155.6M</text>" in page and ">156.1M</text>" not in page
+
+
+def test_entity_page_state_is_queries_state(site):
+    _, out = site
+    engine = sa.create_engine(f"sqlite:///{out}")
+    with engine.connect() as conn:
+        for as_of, known_at in ((None, None), ("2025-01-15", None), (None, "2025-09-30"), ("2025-06-30", "2025-10-15")):
+            page = pages.entity_page(conn, "nova", as_of, known_at)
+            expected = queries.state(conn, "nova", as_of=as_of, known_at=known_at)["state"]
+            assert [r["key"] for r in page["state"]] == list(expected)
+            assert [r["event"] for r in page["state"]] == [e["event"] for e in expected.values()]
+    engine.dispose()
+
+
+def test_long_timelines_are_cut_to_the_newest(site):
+    engine = sa.create_engine(f"sqlite:///{site[1]}")
+    with engine.connect() as conn:
+        page = pages.entity_page(conn, "nova", limit=5)
+    engine.dispose()
+    assert page["timeline_total"] == 13 and len(page["timeline"]) == 5
+    assert [e["valid_from"] for e in page["timeline"]] == sorted(e["valid_from"] for e in page["timeline"])
+    assert page["timeline"][-1]["event_id"] == "nova/2025-09-08/escaping"  # the newest is kept
+
+
+def test_bad_dates_unknown_entities_and_aliases(ds):
+    bad = html(ds, "/-/timeline/nova?as_of=2025-13-45", status=400)
+    assert "as of:" in bad and "2025-13-45" in bad
+    html(ds, "/-/timeline/no-such-company", status=404)
+    for name in ("NOVA", "Nova~20Motors", "%E8%AF%BA%E7%93%A6%E6%B1%BD%E8%BD%A6"):
+        response = get(ds, f"/-/timeline/{name}?as_of=2025-01-15")
+        if response.status_code == 302 and "~" in response.headers["location"]:  # Datasette's %-to-~ redirect
+            response = get(ds, response.headers["location"])
+        assert response.status_code == 302, name
+        assert response.headers["location"] == "/-/timeline/nova?as_of=2025-01-15"
+
+
+def test_script_tags_in_the_log_render_as_text(ds):
+    for path in ("/-/timeline/nova", "/timeline/timeline", "/timeline/events/11", "/timeline/entity_timeline?entity=nova",
+                 "/timeline/search?q=escaping"):
+        page = html(ds, path)
+        assert "<script>window.__pwned" not in page, path
+        assert '<img src=x onerror' not in page, path
+        assert "&lt;script&gt;window.__pwned" in page, path
+    page = html(ds, "/-/timeline/nova")
+    assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;Nova&#39;s &lt;b&gt;escaping&lt;/b&gt; note &amp; more" in page
+    assert "&lt;img src=x onerror=&#34;window.__pwned = 2&#34;&gt;quoted markup" in page
+
+
+def test_pages_load_nothing_from_elsewhere(ds):
+    for path in ("/-/timeline", "/-/timeline/nova"):
+        page = html(ds, path)
+        assert not re.search(r'<script[^>]+src=', page), path
+        assert not re.search(r'<link[^>]+href="(https?:)?//', page), path
+    css = get(ds, "/-/timeline-static/timeline.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert "url(" not in css.text and "@import" not in css.text and "@font-face" not in css.text
+    for path in ("..~2Fplugin.py", "plugin.py", "nothing.css"):
+        assert get(ds, f"/-/timeline-static/{path}").status_code == 404
+
+
+def test_event_row_pages_link_entity_source_and_changes(ds):
+    page = html(ds, "/timeline/events/12")
+    assert 'href="/-/timeline/nova"' in page
+    assert 'href="/timeline/sources/2">Nova 10-Q for the second quarter of 2025</a>' in page
+    assert 'href="https://example.com/nova-10q-2025-q2"' in page
+    assert f'href="/timeline/events?id={CORRECTED.replace("/", "%2F")}"' in page
+    view = html(ds, "/timeline/timeline?entity=nova")
+    assert 'href="/-/timeline/orbit"' in view  # counterparty column
+    assert 'href="/timeline/sources?key=nova-q2-2025"' in view
+    assert 'href="/timeline/events/4"' in view  # event_id column
+
+
+def test_hidden_tables(ds):
+    database = get(ds, "/timeline.json").json()
+    visible = {t["name"] for t in database["tables"] if not t["hidden"]}
+    hidden = {t["name"] for t in database["tables"] if t["hidden"]}
+    assert {"events", "sources", "entities", "publication", "entity_state"} <= visible
+    assert {"event_status", "timeline_fts"} <= hidden
+    assert not {n for n in visible if n.startswith("timeline_fts")}
+    assert "alembic_version" not in visible | hidden
+
+
+def test_table_search_uses_the_full_text_index(ds):
+    assert [r["event_id"] for r in rows(ds, "/timeline/timeline.json?_search=restated")] == [f"{CORRECTED}/v2"]
+    assert [r["id"] for r in rows(ds, "/timeline/events.json?_search=restated")] == [f"{CORRECTED}/v2"]
+    assert {r["event_id"] for r in rows(ds, "/timeline/timeline.json?_search=10-Q")} == {f"{CORRECTED}/v2", f"{RETRACTED}/retracted"}
+
+
+def test_user_templates_override_the_plugins(site, tmp_path):
+    (tmp_path / "timeline_entity.html").write_text("custom page for {{ entity.name }}", encoding="utf-8")
+    custom = server.datasette_for(site[1], METADATA, template_dir=tmp_path)
+    assert html(custom, "/-/timeline/nova").strip() == "custom page for Nova Motors Inc."
+
+
+def test_serve_renames_the_metadata_to_the_file(site, tmp_path):
+    other = tmp_path / "corporate.db"
+    other.write_bytes(site[1].read_bytes())
+    ds = server.datasette_for(other, METADATA)
+    assert "entity_timeline" in html(ds, "/corporate")
+    assert html(ds, "/-/timeline/nova")
+
+
+# ---- canned queries ----
+
+@pytest.mark.parametrize("name", list(CANNED))
+def test_every_canned_query_runs_without_parameters(ds, name):
+    page = html(ds, f"/timeline/{name}")
+    assert CANNED[name]["title"] in page
+    assert rows(ds, f"/timeline/{name}.json") is not None
+
+
+def test_entity_timeline_query(ds):
+    everything = rows(ds, "/timeline/entity_timeline.json")
+    assert len(everything) == 13
+    assert len(rows(ds, "/timeline/entity_timeline.json?entity=nova")) == 13
+    by_alias = rows(ds, "/timeline/entity_timeline.json?entity=Orbit")
+    assert by_alias and all("orbit" in (r["entity"], r["counterparty"]) for r in by_alias)
+    assert rows(ds, "/timeline/entity_timeline.json?entity=nobody") == []
+
+
+def _canned_state(ds, query, entity, **dates):
+    params = "&".join(f"{k}={v or ''}" for k, v in dates.items())
+    return {r["key"]: r["event_id"] for r in rows(ds, f"/timeline/{query}.json?entity={entity}&{params}")}
+
+
+@pytest.mark.parametrize("as_of", [None, "2024-12-31", "2025-01-15", "2025-07-01", "2030-01-01"])
+def test_state_as_of_query_is_timeline_show(ds, site, as_of):
+    engine = sa.create_engine(f"sqlite:///{site[1]}")
+    with engine.connect() as conn:
+        for entity in ("nova", "orbit"):
+            expected = {k: v["event"] for k, v in queries.state(conn, entity, as_of=as_of)["state"].items()}
+            assert _canned_state(ds, "state_as_of", entity, as_of=as_of) == expected
+    engine.dispose()
+
+
+@pytest.mark.parametrize("known_at,as_of", [(None, None), ("2025-09-08", None), ("2025-09-30", "2025-05-01"),
+                                            ("2025-10-15", None), ("2024-01-01", None)])
+def test_known_at_query_is_timeline_show(ds, site, known_at, as_of):
+    engine = sa.create_engine(f"sqlite:///{site[1]}")
+    with engine.connect() as conn:
+        expected = {k: v["event"] for k, v in queries.state(conn, "nova", as_of=as_of, known_at=known_at)["state"].items()}
+    engine.dispose()
+    assert _canned_state(ds, "known_at", "nova", known_at=known_at, as_of=as_of) == expected
+    if known_at == "2025-09-30":
+        assert expected["revenue/quarter"] == CORRECTED
+
+
+def test_events_by_source_query(ds):
+    assert len(rows(ds, "/timeline/events_by_source.json")) == 13
+    by_key = rows(ds, "/timeline/events_by_source.json?source=nova-10q-2025-q2")
+    assert {r["event_id"] for r in by_key} == {f"{CORRECTED}/v2", f"{RETRACTED}/retracted"}
+    assert rows(ds, "/timeline/events_by_source.json?source=10-Q") == by_key
+
+
+def test_metric_history_query(ds):
+    revenue = rows(ds, "/timeline/metric_history.json?entity=nova&metric=revenue")
+    assert [r["period"] for r in revenue] == ["Q3 2024", "Q4 2024", "Q1 2025", "Q2 2025", "Q2 2025"]
+    first, restated = revenue[-2:]
+    assert (first["amount"], first["status"], restated["amount"], restated["status"]) == (155600000, "superseded", 156100000, "current")
+    assert restated["latest"] == 1
+    everything = rows(ds, "/timeline/metric_history.json")
+    assert {r["metric"] for r in everything} == {"revenue", "shipments"}
+
+
+def test_relationships_query(ds):
+    orbit = rows(ds, "/timeline/relationships_of.json?entity=orbit")
+    assert [(r["role"], r["counterparty"], r["since"]) for r in orbit] == [("investor", "nova", "Aug 2025")]
+    assert len(rows(ds, "/timeline/relationships_of.json")) == 2
+
+
+def test_search_query(ds):
+    assert [r["event_id"] for r in rows(ds, "/timeline/search.json?q=restated")] == [f"{CORRECTED}/v2"]
+    assert len(rows(ds, "/timeline/search.json?q=")) == 13
+    assert len(rows(ds, "/timeline/search.json?q=10-Q")) == 2  # FTS syntax in the box is escaped
+    assert rows(ds, '/timeline/search.json?q="unbalanced') == []
+    assert [r["event_id"] for r in rows(ds, "/timeline/search.json?q=Orbit%20Capital%20invested")] == ["nova/2025-08/orbit-investment"]
+
+
+# ---- the feed and the download ----
+
+def test_atom_feed_of_newest_events(ds):
+    response = get(ds, "/timeline/newest_events.atom")
+    assert response.status_code == 200 and "xml" in response.headers["content-type"]
+    ns = {"atom": "http://www.w3.org/2005/Atom"}
+    feed = ET.fromstring(response.content)
+    assert feed.find("atom:title", ns).text == "Newest events"
+    entries = feed.findall("atom:entry", ns)
+    assert len(entries) == 13
+    titles = [e.find("atom:title", ns).text for e in entries]
+    assert "Nova Motors Inc. (Q2 2025): Nova restated Q2 2025 revenue as US$156.1 million." in titles
+    escaping = next(e for e in entries if "escaping" in e.find("atom:title", ns).text)
+    assert escaping.find("atom:content", ns).get("type") == "text"
+    assert SCRIPT_SUMMARY in escaping.find("atom:content", ns).text  # text, escaped in the XML
+    assert b"<script>" not in response.content
+    assert {e.find("atom:link", ns).get("href") for e in entries} == {f"events/{n}" for n in range(1, 14)}
+
+
+def test_download_is_the_published_file_and_verifies(ds, site, tmp_path):
+    response = get(ds, "/timeline.db")
+    assert response.status_code == 200
+    copy = tmp_path / "downloaded.db"
+    copy.write_bytes(response.content)
+    assert response.content == site[1].read_bytes()
+    result = CliRunner().invoke(timeline_cli, ["verify", str(copy)])
+    assert result.exit_code == 0 and result.output.startswith("ok: 13 events"), result.output
+
+
+# ---- the pieces ----
+
+def test_safe_urls_only_link_http():
+    assert safe_url("https://example.com/a") == "https://example.com/a"
+    assert safe_url(" HTTP://example.com ") == "HTTP://example.com"
+    for bad in ("javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x", "//evil.example", "", None):
+        assert safe_url(bad) is None
+
+
+def test_chart_numbers():
+    assert charts.compact(155_600_000) == "155.6M"
+    assert charts.compact(1_000_000_000) == "1B"
+    assert charts.compact(135_000) == "135K"
+    assert charts.compact(-2_500_000) == "-2.5M"
+    assert charts.compact(12.5, "percent") == "12.5%"
+    assert charts.nice_ticks(0, 156_100_000) == [0, 50_000_000, 100_000_000, 150_000_000, 200_000_000]
+    ticks = charts.nice_ticks(-30, 95)
+    assert ticks[0] <= -30 and ticks[-1] >= 95 and 0 in ticks
+    chart = charts.bar_chart("Net loss", "USD", [
+        {"label": "Q1 2025", "amount": -5e6, "text": "-5,000,000 USD"},
+        {"label": "Q2 2025", "amount": 2e6, "text": "2,000,000 USD"}], "c")
+    negative, positive = chart["bars"]
+    assert negative["negative"] and negative["y"] == chart["zero"]
+    assert positive["y"] + positive["height"] == pytest.approx(chart["zero"], abs=0.2)
+    assert negative["label_lines"] == ["Q1", "2025"]
+
+
+def test_every_table_and_view_page_renders(ds):
+    database = get(ds, "/timeline.json").json()
+    names = [t["name"] for t in database["tables"]] + [v["name"] for v in database["views"]]
+    assert {"timeline", "current_events", "entity_summary", "corrections"} <= set(names)
+    for name in names:
+        html(ds, f"/timeline/{name}")
+        html(ds, f"/timeline/{name}.json")
+    for table, pk in (("events", 1), ("sources", 1), ("entities", 1), ("publication", 1), ("metric_history", 1)):
+        html(ds, f"/timeline/{table}/{pk}")

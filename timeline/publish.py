@@ -1,0 +1,346 @@
+"""Publishing: the read-only SQLite file Datasette serves and readers download.
+
+`publish(engine, out_path)` reads the live log through SQLAlchemy (SQLite or
+PostgreSQL) and writes one self-contained SQLite file:
+
+- the log (sources, entities, entity_aliases, events) and the projections
+  (event_status, entity_state, metric_history, relationships), row for row;
+- the schema the migrations create, triggers and the `timeline` view
+  included, so the published copy refuses UPDATE and DELETE on events too
+  (alembic_version is dropped: a published file is not a database to upgrade);
+- helpers for readers: `event_periods` (each event's date as people write it,
+  "Q2 2025"), `state_values` (the state value every event sets, standing or
+  not, which the "state as of" and "known at" canned queries rank), the views
+  `current_events`, `entity_summary` and `corrections`, and `timeline_fts`, an
+  FTS5 index over summaries, quotes, source titles and entity names whose
+  content is the `timeline` view (rowid = event seq);
+- `publication`: the chain head hash and event count `timeline verify` checks a
+  downloaded copy against, when it was built, the schema revision and the
+  timeline version that built it.
+
+The file is built next to OUT under a temporary name, verified, taken out of
+WAL mode (journal_mode=DELETE), vacuumed and renamed into place with
+os.replace, so a reader sees the old file or the new one, never half of one.
+Given the same log the rows are the same whichever backend held it: rows are
+copied in primary-key order compared as Python values (code point order,
+which is SQLite's BINARY order), never in the source database's collation.
+Only `publication.built_at` differs between two builds; set
+SOURCE_DATE_EPOCH to pin it for a byte-reproducible file.
+"""
+import datetime as dt
+import json
+import os
+import sqlite3
+import tempfile
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from . import __version__, database, dates, projections, queries, schema, vocabulary
+from .errors import TimelineError
+
+# copied in this order: what a row refers to is copied before it
+COPIED_TABLES = (schema.entities, schema.entity_aliases, schema.sources, schema.events) + schema.PROJECTIONS
+CHUNK = 5000
+
+HELPER_TABLES_SQL = [
+    """CREATE TABLE event_periods (
+        seq INTEGER PRIMARY KEY REFERENCES events(seq),
+        period TEXT NOT NULL
+    )""",
+    """CREATE TABLE state_values (
+        seq INTEGER PRIMARY KEY REFERENCES events(seq),
+        event_id TEXT NOT NULL,
+        entity TEXT NOT NULL REFERENCES entities(key),
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        display TEXT NOT NULL,
+        amount REAL,
+        unit TEXT,
+        qualifier TEXT,
+        valid_from TEXT NOT NULL,
+        valid_to TEXT NOT NULL,
+        precision TEXT NOT NULL,
+        period TEXT NOT NULL,
+        reported_on TEXT NOT NULL,
+        source_key TEXT NOT NULL,
+        status TEXT NOT NULL
+    )""",
+]
+
+EXTRA_SQL = [
+    "CREATE INDEX ix_state_values_entity_key ON state_values (entity, key, valid_from)",
+    "CREATE INDEX ix_events_counterparty ON events (counterparty)",
+    "CREATE INDEX ix_event_status_changed_by ON event_status (changed_by)",
+    "CREATE INDEX ix_relationships_counterparty ON relationships (counterparty)",
+    # ---- views for readers ----
+    """CREATE VIEW current_events AS
+    SELECT t.seq, t.event_id, p.period, t.entity, t.entity_name, t.counterparty, t.counterparty_name,
+           t.kind, t.date_text, t.valid_from, t.valid_to, t.precision, t.reported_on, t.summary,
+           t.attributes, t.quote, t.source_key, t.source_title, t.source_url, t.supersedes, t.reason
+    FROM timeline t JOIN event_periods p ON p.seq = t.seq
+    WHERE t.status = 'current' AND t.retracts IS NULL""",
+    """CREATE VIEW entity_summary AS
+    SELECT en.key, en.name, en.type, en.parent,
+           (SELECT group_concat(alias, '; ') FROM
+               (SELECT a.alias FROM entity_aliases a WHERE a.entity = en.key ORDER BY a.alias)) AS aliases,
+           (SELECT count(*) FROM events e WHERE e.entity = en.key) AS events,
+           (SELECT count(*) FROM events e JOIN event_status s ON s.seq = e.seq
+             WHERE e.entity = en.key AND s.status = 'current' AND e.retracts IS NULL) AS standing_events,
+           (SELECT count(*) FROM events e WHERE e.counterparty = en.key) AS as_counterparty,
+           (SELECT min(e.valid_from) FROM events e WHERE e.entity = en.key) AS first_date,
+           (SELECT max(e.valid_to) FROM events e WHERE e.entity = en.key) AS last_date,
+           (SELECT count(DISTINCT e.source_id) FROM events e WHERE e.entity = en.key) AS sources,
+           (SELECT count(*) FROM entity_state st WHERE st.entity = en.key) AS state_keys,
+           en.note
+    FROM entities en""",
+    """CREATE VIEW corrections AS
+    SELECT c.seq, c.id AS event_id,
+           CASE WHEN c.supersedes IS NOT NULL THEN 'correction' ELSE 'retraction' END AS action,
+           c.entity, COALESCE(c.supersedes, c.retracts) AS changed_event, o.seq AS changed_seq,
+           o.summary AS changed_summary, c.summary, c.reason, c.reported_on, s.key AS source_key
+    FROM events c
+    JOIN events o ON o.id = COALESCE(c.supersedes, c.retracts)
+    JOIN sources s ON s.id = c.source_id
+    WHERE c.supersedes IS NOT NULL OR c.retracts IS NOT NULL""",
+    # ---- full-text search: the timeline view is the content, the event seq the rowid ----
+    """CREATE VIRTUAL TABLE timeline_fts USING fts5(
+        summary, quote, source_title, entity_name,
+        content="timeline", content_rowid="seq", tokenize="unicode61 remove_diacritics 2"
+    )""",
+    "INSERT INTO timeline_fts (timeline_fts) VALUES ('rebuild')",
+    # ---- the record `timeline verify` checks a downloaded copy against ----
+    """CREATE TABLE publication (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        head_hash TEXT NOT NULL,
+        event_count INTEGER NOT NULL,
+        entity_count INTEGER NOT NULL,
+        source_count INTEGER NOT NULL,
+        built_at TEXT NOT NULL,
+        schema_revision TEXT NOT NULL,
+        timeline_version TEXT NOT NULL
+    )""",
+]
+
+
+def publish(engine, out_path, built_at=None, verify_output=True):
+    """Write the published SQLite file for the log behind `engine` to `out_path`.
+
+    Returns a summary dict: path, head_hash, event_count, entity_count,
+    source_count, built_at, schema_revision, timeline_version, bytes.
+    Raises TimelineError (leaving any existing file at `out_path` untouched)
+    when the source is not a timeline database or the built file fails verify.
+    """
+    database.check(engine)
+    out = Path(out_path)
+    if out.is_dir():
+        raise TimelineError(f"{out} is a directory; give the path of the .db file to write")
+    if not out.parent.is_dir():
+        raise TimelineError(f"cannot publish to {out}: directory {out.parent} does not exist")
+    built_at = built_at or _build_time()
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".building", dir=out.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # alembic creates the file itself; we only wanted a unique, hidden name
+    try:
+        summary = _build(engine, tmp, built_at, verify_output)
+        _finish(tmp)
+        os.replace(tmp, out)
+        _fsync_dir(out.parent)
+    finally:
+        for leftover in (tmp, *(tmp.with_name(tmp.name + s) for s in ("-journal", "-wal", "-shm"))):
+            if leftover.exists():
+                leftover.unlink()
+    summary.update(path=str(out), bytes=out.stat().st_size)
+    return summary
+
+
+def read_publication(path):
+    """The publication row of a published file as a dict, or None if it has none (or is not one)."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            conn.row_factory = sqlite3.Row
+            row = conn.execute("SELECT * FROM publication").fetchone()
+            return dict(row) if row else None
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return None
+
+
+def is_stale(engine, path):
+    """True unless `path` is a publication of exactly the log behind `engine`, by this timeline."""
+    record = read_publication(path)
+    if record is None:
+        return True
+    with engine.connect() as conn:
+        count, head = queries.head(conn)
+        revision = database.current_revision(conn)
+    return (record.get("event_count"), record.get("head_hash"), record.get("schema_revision"),
+            record.get("timeline_version")) != (count, head or _genesis(), revision, __version__)
+
+
+# ---- building ----
+
+def _build(engine, tmp, built_at, verify_output):
+    out_engine = database.connect(str(tmp), must_exist=False)
+    database.upgrade(out_engine)  # the live schema: tables, indexes, triggers, the timeline view
+    with engine.connect() as src, out_engine.connect() as dst:
+        if src.dialect.name == "postgresql":
+            # one snapshot for every table, so the projections match the events copied
+            src = src.execution_options(isolation_level="REPEATABLE READ")
+        with src.begin(), dst.begin():
+            revision = database.current_revision(src)
+            counts = {table.name: _copy(src, dst, table) for table in COPIED_TABLES}
+            dst.exec_driver_sql("DROP TABLE alembic_version")
+            _write_helpers(dst)
+            for statement in EXTRA_SQL:
+                dst.exec_driver_sql(statement)
+            head = dst.execute(sa.select(schema.events.c.hash).order_by(schema.events.c.seq.desc()).limit(1)).scalar()
+            summary = {
+                "head_hash": head or _genesis(),
+                "event_count": counts["events"],
+                "entity_count": counts["entities"],
+                "source_count": counts["sources"],
+                "built_at": built_at,
+                "schema_revision": revision,
+                "timeline_version": __version__,
+            }
+            dst.execute(sa.text(
+                "INSERT INTO publication (id, head_hash, event_count, entity_count, source_count, built_at, "
+                "schema_revision, timeline_version) VALUES (1, :head_hash, :event_count, :entity_count, "
+                ":source_count, :built_at, :schema_revision, :timeline_version)"), summary)
+            dst.exec_driver_sql("ANALYZE")
+    out_engine.dispose()
+    if verify_output:
+        _verify(tmp)
+    return summary
+
+
+def _copy(src, dst, table):
+    """Copy every row of `table`, in primary-key order compared in Python."""
+    pk = [c.name for c in table.primary_key.columns]
+    rows = [dict(r._mapping) for r in src.execute(sa.select(table))]
+    rows.sort(key=lambda r: tuple(r[name] for name in pk))
+    for start in range(0, len(rows), CHUNK):
+        dst.execute(table.insert(), rows[start:start + CHUNK])
+    return len(rows)
+
+
+def _write_helpers(dst):
+    """event_periods and state_values, computed from the copied events."""
+    events = projections.load_events(dst)
+    status = dict(dst.execute(sa.select(schema.event_status.c.event_id, schema.event_status.c.status)).all())
+    periods, values = [], []
+    for event in events:
+        period = period_label(event["valid_from"], event["valid_to"], event["precision"])
+        periods.append({"seq": event["seq"], "period": period})
+        key = projections.state_key_of(event)
+        if key is None:
+            continue
+        row = projections.state_row(event, key)
+        value = json.loads(row["value"])
+        values.append({
+            **row, "display": display_value(value),
+            "qualifier": value.get("qualifier") if isinstance(value, dict) else None,
+            "period": period, "status": status.get(event["id"], "current"),
+        })
+    for statement in HELPER_TABLES_SQL:
+        dst.exec_driver_sql(statement)
+    if periods:
+        dst.execute(sa.text("INSERT INTO event_periods (seq, period) VALUES (:seq, :period)"), periods)
+    if values:
+        dst.execute(sa.text(
+            "INSERT INTO state_values (seq, event_id, entity, key, value, display, amount, unit, qualifier, "
+            "valid_from, valid_to, precision, period, reported_on, source_key, status) VALUES (:seq, :event_id, "
+            ":entity, :key, :value, :display, :amount, :unit, :qualifier, :valid_from, :valid_to, :precision, "
+            ":period, :reported_on, :source_key, :status)"), values)
+
+
+def _verify(path):
+    from . import verify
+
+    engine = database.connect(str(path))
+    with engine.connect() as conn:
+        verdict = verify.verify(conn)
+    if not verdict.ok:
+        raise TimelineError(f"the published file failed verification: {verdict.message()}")
+
+
+def _finish(path):
+    """Checkpoint, leave WAL mode, vacuum: one self-contained file."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        mode = conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
+        if mode.lower() != "delete":
+            raise TimelineError(f"could not take {path} out of {mode} mode")
+        conn.execute("VACUUM")
+        problem = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        if problem != "ok":
+            raise TimelineError(f"the published file is damaged: {problem}")
+    finally:
+        conn.close()
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(directory):
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _build_time():
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = (dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch
+              else dt.datetime.now(dt.timezone.utc))
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _genesis():
+    from .chain import GENESIS
+    return GENESIS
+
+
+# ---- formatting shared with the web pages ----
+
+def period_label(valid_from, valid_to, precision):
+    """"Q2 2025" for a quarter; the plain span if the dates cannot be labelled."""
+    try:
+        return dates.label(valid_from, valid_to, precision)
+    except (dates.DateError, ValueError, KeyError, TypeError):
+        return f"{valid_from} to {valid_to}" if valid_from != valid_to else str(valid_from)
+
+
+def display_value(value):
+    """A state value as a person reads it: '156,100,000 USD', 'over 1,000,000,000 USD', 'Singapore'."""
+    if isinstance(value, dict) and "amount" in value:
+        amount = value["amount"]
+        if isinstance(amount, float) and amount.is_integer():
+            amount = int(amount)
+        text = f"{amount:,}" if isinstance(amount, (int, float)) else str(amount)
+        qualifier = f"{value['qualifier'].replace('_', ' ')} " if value.get("qualifier") else ""
+        unit = value.get("unit") or ""
+        unit = "%" if unit == "percent" else f" {unit}"
+        return f"{qualifier}{text}{unit}".strip()
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else str(value)
+
+
+def metric_description(metric):
+    return vocabulary.metrics().get(metric, {}).get("description", metric.replace("_", " "))
