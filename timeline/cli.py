@@ -551,7 +551,10 @@ def draft(ctx, document, source_key, title, publisher, url, published_on, entity
                                  url=url, published_on=published_on, entity=entity, language=language)
     text = drafting.to_yaml(bundle, document=Path(document).name)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise TimelineError(f"{output}: {error.strerror or error}") from None
         click.echo(f"drafted {len(bundle['events'])} events for review: {output}", err=True)
     else:
         click.echo(text, nl=False)

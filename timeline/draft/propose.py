@@ -1,0 +1,408 @@
+"""One segment of a document -> one proposed event (or none), with its review note.
+
+The pieces come from the extractors (dates in context, amounts, entity
+mentions, the wording rules); this module decides the event's date, trims the
+quote, writes the summary and says in `review:` what the curator must check.
+
+Two promises every proposal keeps (tests/test_draft.py checks them on every draft):
+- its quote is a verbatim piece of the document, at most 300 characters;
+- every amount it proposes is written in its quote, and so is its date, unless the
+  date was inferred (reporting period, publication date, a table header), in which
+  case `date_note` says how and the review note says to check it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from .. import dates, model, vocabulary
+from ..errors import TimelineError
+from . import classify, quote, rules, when
+from . import segment as segmenting
+from .amounts import find_amounts
+from .mentions import EntityIndex, Mention
+
+PRESENT = re.compile(r"\b(?:now|currently|today|already|to date|presently|remains?|so far)\b|目前|現已|现已|已經|已经",
+                     re.IGNORECASE)
+STOCK_METRICS = {name for name, spec in vocabulary.metrics().items() if spec["type"] == "stock"}
+
+
+@dataclass
+class Context:
+    """What every segment of one document is read against."""
+
+    index: EntityIndex
+    default_entity: str | None
+    published_on: dt.date           # the base for relative dates
+    fiscal_year_end: str = "12-31"
+    reporting: when.ReportingPeriod | None = None
+    language: str = "en"
+
+
+def propose(segment, context):
+    """The event `segment` states, as a bundle mapping with `review:`, or None."""
+    if segment.role == "row":
+        return _propose_row(segment, context)
+    if segment.role == "speaker":
+        return _propose_speaker(segment, context)
+    sentence = segment.text
+    mentions = context.index.mentions(sentence, context.default_entity)
+    found_dates = when.find_dates(sentence, context.published_on, context.fiscal_year_end, context.language,
+                                  context.reporting)
+    # numbers inside names ("Antora 1000", "Polestar 4") and dates ("2024") are not amounts
+    skip = [(m.start, m.end) for m in mentions if re.search(r"\d", m.text)] + [(d.start, d.end) for d in found_dates]
+    amounts = find_amounts(sentence, skip, context.language)
+    own_dates = [d for d in found_dates if not d.comparison]
+    future = any(d.span.valid_to > context.published_on for d in own_dates)
+    facts = classify.Sentence(sentence, amounts, mentions, context.index, context.default_entity)
+    reading, others = classify.read(facts, dated=bool(own_dates), future=future,
+                                    figure_notes=bool(own_dates) or context.reporting is not None)
+    if reading is None or reading.entity is None:
+        return None
+    date = _choose_date(reading, found_dates, sentence, segment, context)
+    start, end = _quote_bounds(sentence, reading, date)
+    _drop_amounts_outside(reading, start, end)
+    date = _date_outside_quote(date, start, end)
+    event = _event(reading, date, sentence[start:end], context)
+    remarks = _remarks(reading, others, date, segment, trimmed=(end - start) < len(sentence))
+    event["review"] = "Check " + "; ".join(remarks) + "."
+    return _valid(event, context)
+
+
+# ---- the date ----
+
+@dataclass
+class ChosenDate:
+    text: str                      # the date as written (or the label of an inferred span)
+    span: dates.DateSpan
+    note: str | None = None        # how an inferred date was inferred (becomes date_note)
+    mention: when.DateMention | None = None
+    check: str | None = None       # what the curator must confirm about it
+
+
+def _choose_date(reading, found_dates, sentence, segment, context):
+    """The event's date: the sentence's own date nearest the fact; else the list's introduction;
+    else, by what the fact is, the publication date (a state "now", an outlook) or the reporting
+    period (a results document's figures); else the publication date, flagged as a stand-in."""
+    if reading.kind in ("leadership", "listing"):
+        return _publication_date(context, "a title or a listing: stated as current on publication")
+    mention = when.nearest(found_dates, reading.anchor)
+    if mention is not None:
+        return ChosenDate(mention.text, mention.span, mention.note, mention, mention.note)
+    if segment.intro:
+        intro_dates = when.find_dates(segment.intro, context.published_on, context.fiscal_year_end,
+                                      context.language, context.reporting)
+        if intro_dates:
+            found = intro_dates[0]
+            return ChosenDate(_label(found.span), found.span,
+                              f"from the list's introduction: '{found.text}' ({segment.intro!r})",
+                              check="the item has no date; it is taken from the list's introduction")
+    if reading.kind == "guidance":
+        return _publication_date(context, "an outlook with no date of its own: dated when it was given")
+    present = PRESENT.search(sentence)
+    stock = reading.metric in STOCK_METRICS
+    if present or reading.kind in rules.STATE_KINDS or (stock and context.reporting is None):
+        why = f"'{present.group()}'" if present else "no date in the sentence"
+        return _publication_date(context, f"{why}: stated as current on publication")
+    if context.reporting is not None:
+        return _reporting_date(context.reporting, stock)
+    return ChosenDate(context.published_on.isoformat(), _day(context.published_on),
+                      "no date in the sentence; dated by the publication date",
+                      check="the sentence has no date: find when this happened (the publication date stands in)")
+
+
+def _publication_date(context, why):
+    return ChosenDate(context.published_on.isoformat(), _day(context.published_on),
+                      f"{why} ({context.published_on.isoformat()})",
+                      check="the sentence gives no date for it: it is dated by the publication date")
+
+
+def _reporting_date(reporting, stock):
+    """The reporting period for a flow ("revenue was"), its last day for a level ("cash was")."""
+    span, where = reporting.span, f"the document reports on {reporting.label} ({reporting.evidence!r})"
+    if stock:
+        span, where = _day(span.valid_to), f"the end of the reporting period {reporting.label} ({reporting.evidence!r})"
+    return ChosenDate(_label(span), span, f"no date in the sentence; {where}",
+                      check="the sentence has no date: it inherits the reporting period")
+
+
+def _day(day):
+    return dates.DateSpan(day, day, "day")
+
+
+def _label(span):
+    return dates.label(span.valid_from, span.valid_to, span.precision)
+
+
+def _date_outside_quote(date, start, end):
+    """A date mention the trimmed quote no longer holds becomes an inferred date."""
+    mention = date.mention
+    if mention is None or (start <= mention.start and mention.end <= end):
+        return date
+    return ChosenDate(_label(date.span), date.span,
+                      f"'{mention.text}', in the same sentence outside the quoted clause" + (f"; {mention.note}" if mention.note else ""),
+                      None, "the date is outside the quoted clause")
+
+
+# ---- the quote ----
+
+def _quote_bounds(sentence, reading, date):
+    required = [(reading.start, reading.end)]
+    value = reading.value or (reading.used[0] if reading.used else None)
+    if value is not None:
+        required.append((value.start, value.end))
+    optional = [(a.start, a.end) for a in reading.used if a is not value]
+    if date.mention is not None:
+        optional.append((date.mention.start, date.mention.end))
+    if reading.entity is not None and reading.entity.start >= 0:
+        optional.append((reading.entity.start, reading.entity.end))
+    start, end, _ = quote.fit(sentence, required, optional)
+    return start, end
+
+
+def _drop_amounts_outside(reading, start, end):
+    """A figure the quote does not hold is not proposed: the curator would have nothing to check it against."""
+    inside = [a for a in reading.used if start <= a.start and a.end <= end]
+    for name, value in list(reading.attributes.items()):
+        if isinstance(value, dict) and "amount" in value and not any(abs(a.amount) == abs(value["amount"]) for a in inside):
+            del reading.attributes[name]
+    reading.used = inside
+
+
+# ---- the event ----
+
+def _event(reading, date, quoted, context):
+    entity = reading.entity.key
+    counterparty = reading.counterparty.key if reading.counterparty is not None else None
+    event = {"id": None, "entity": entity}
+    if counterparty and counterparty != entity:
+        event["counterparty"] = counterparty
+    event["kind"] = reading.kind
+    event["date"] = date.text
+    if date.note:
+        event.update(valid_from=date.span.valid_from.isoformat(), valid_to=date.span.valid_to.isoformat(),
+                     precision=date.span.precision, date_note=date.note)
+    event["summary"] = summary(reading, date, context.index)
+    event["attributes"] = dict(reading.attributes)
+    event["quote"] = quoted
+    event["_chosen_date"] = date
+    event["_reading"] = reading
+    return event
+
+
+def event_id(entity, span, reading):
+    return f"{entity}/{dates.slug(span.valid_from, span.valid_to, span.precision)}/{reading.metric or reading.kind}"
+
+
+def _remarks(reading, others, date, segment, trimmed):
+    entity = reading.entity
+    remarks = [f"kind {reading.kind} (from '{reading.words}')"]
+    if entity.pronoun and entity.text:
+        remarks.append(f"entity {entity.key} (from '{entity.text}')")
+    elif entity.pronoun or entity.start < 0:
+        remarks.append(f"entity {entity.key} (the document's company: the sentence names none)")
+    else:
+        remarks.append(f"entity {entity.key}")
+    if reading.counterparty is not None:
+        remarks.append(f"counterparty {reading.counterparty.key} (from '{reading.counterparty.text}')")
+    if reading.used:
+        remarks.append("the amounts")
+    span = _label(date.span)
+    if date.span.precision != "day":
+        span += f", {date.span.valid_from.isoformat()} to {date.span.valid_to.isoformat()}"
+    if date.check:
+        remarks.append(f"the date: {date.check} ({span})")
+    else:
+        remarks.append(f"the date ('{date.text}' read as {span})")
+    remarks.extend(reading.remarks)
+    if others:
+        remarks.append("the sentence also reads as " + ", ".join(f"{o.kind} ('{o.words}')" for o in others[:3]))
+    if segment.speaker:
+        analyst = "analyst" in segment.speaker.lower()
+        remarks.append(f"said by {segment.speaker}" + (" — an analyst's words, not the company's" if analyst else ""))
+    if trimmed:
+        remarks.append("the quote is trimmed to the clause that carries the fact")
+    remarks.append("rewrite the machine-written summary")
+    return remarks
+
+
+def _valid(event, context):
+    """The event if `timeline import` would accept it (once the review note is gone), else None."""
+    raw = {k: v for k, v in event.items() if not k.startswith("_") and k not in ("review", "id")}
+    raw["id"] = "draft/check"
+    source = {"key": "draft", "published_to": context.published_on.isoformat()}
+    try:  # as the store checks it: the date read with the event's own entity's fiscal year
+        model.make_event(raw, source, context.index.fiscal_year_end(event["entity"]))
+    except TimelineError:
+        return None
+    return event
+
+
+# ---- transcript speaker lines ----
+
+def _propose_speaker(segment, context):
+    """"Phil Zhou - Chief Financial Officer": the company's officer, as introduced on the call.
+    Analysts and operators speak for others; their lines state nothing about the company."""
+    match = segmenting.SPEAKER.fullmatch(segment.text)
+    if not match or context.default_entity is None or re.search(r"\banalyst\b", match["title"], re.I):
+        return None
+    people = [m for m in context.index.mentions(match["name"]) if m.type == "person"]
+    attributes = {"role": match["title"].strip()}
+    reading = classify.Reading("leadership", match.start("title"), match.end("title"), match["title"], 0,
+                               attributes=attributes)
+    reading.entity = Mention(context.default_entity, "", -1, -1, context.index.type_of(context.default_entity), True)
+    if people:
+        reading.counterparty = people[0]
+    else:
+        attributes["person"] = match["name"]
+    date = _publication_date(context, "a speaker's title on the call: stated as current at the time of the call")
+    event = _event(reading, date, segment.text, context)
+    event["review"] = (f"Check kind leadership (from the speaker line); entity {context.default_entity} (the company "
+                       f"holding the call); the person and the role; the date: {date.check}; "
+                       "rewrite the machine-written summary.")
+    return _valid(event, context)
+
+
+# ---- table rows ----
+
+SCALE_WORDS = re.compile(r"\b(?:in\s+)?(?P<scale>thousands|millions|billions)\b", re.IGNORECASE)
+CURRENCY_WORDS = re.compile(r"(?P<currency>US\$|HK\$|RMB|USD|CNY|EUR|GBP|HKD|€|£|¥|\$)")
+
+
+def _propose_row(segment, context):
+    """A row of a table of figures: the first figure under a period header, scaled by the caption."""
+    label = segment.cells[0][0]
+    metrics = classify.metric_mentions(label)
+    if not metrics:
+        return None
+    metric = metrics[0]
+    numbers = [(i, c) for i, c in enumerate(segment.cells) if i > 0 and re.search(r"\d", c[0])]
+    if not numbers:
+        return None
+    column, (text, start, end) = numbers[0]
+    header = segment.header[column] if column < len(segment.header) else None
+    span = None
+    if header:
+        try:
+            span = dates.parse(header, base=context.published_on, fiscal_year_end=context.fiscal_year_end)
+        except dates.DateError:
+            span = None
+    if span is None and context.reporting is None:
+        return None
+    span = span or context.reporting.span
+    where = " ".join(filter(None, [segment.caption, " ".join(segment.header)]))
+    value = _row_value(text, where, label, metric.value_kind)
+    if value is None:
+        return None
+    quoted = segment.text
+    kind = "financial_result" if metric.metric in rules.FINANCIAL_METRICS else "operating_metric"
+    entity = context.default_entity
+    if entity is None:
+        return None
+    source = f"the table's column header '{header}'" if header else f"the reporting period {context.reporting.label}"
+    date = ChosenDate(_label(span), span, f"from {source}", check="the row has no date of its own: it is the column's period")
+    reading = classify.Reading(kind, 0, len(label), label, 0, metric.metric, None,
+                               {"metric": metric.metric, "value": value})
+    reading.entity = Mention(entity, "", -1, -1, context.index.type_of(entity), True)
+    event = _event(reading, date, quoted, context)
+    scale_note = "; the scale and currency come from the caption or header" if segment.caption or segment.header else ""
+    event["review"] = (f"Check kind {kind} (from the row label '{label}'); entity {entity} (the document's company); "
+                       f"the value (first figure of the row{scale_note}); the date: {date.check}; "
+                       "rewrite the machine-written summary.")
+    return _valid(event, context)
+
+
+def _row_value(cell, context_words, label, value_kind):
+    """The figure of a cell: money scaled and priced by the caption or header ("(in millions of US$)"),
+    percentages as written, counts in the metric's unit (the caption's scale is for money)."""
+    amounts = find_amounts(cell)
+    if amounts and amounts[0].kind in ("money", "percent"):
+        return amounts[0].quantity()
+    number = re.search(r"\(?-?\d[\d,]*(?:\.\d+)?\)?%?", cell)
+    if not number:
+        return None
+    digits = number.group()
+    negative = digits.startswith("(") or digits.startswith("-")
+    amount = float(digits.strip("()-%").replace(",", ""))
+    if negative and not re.search(r"\bloss(?:es)?\b", label, re.I):
+        amount = -amount  # "(32.4)" is negative, except on a loss row, where it is the loss itself
+    if "money" in value_kind:
+        scale = SCALE_WORDS.search(context_words)
+        if scale:
+            amount *= {"thousands": 1e3, "millions": 1e6, "billions": 1e9}[scale["scale"].lower()]
+        currency = CURRENCY_WORDS.search(context_words)
+        if not currency:
+            return None  # money without a currency is not a quantity we can propose
+        unit = vocabulary.normalise_unit(currency["currency"])
+    elif "percent" in value_kind:
+        unit = "percent"
+    else:
+        unit = value_kind
+    amount = round(amount, 6)
+    return {"amount": int(amount) if float(amount).is_integer() else amount, "unit": unit}
+
+
+# ---- summaries ----
+
+def summary(reading, date, index):
+    """One plain sentence a person can read; the curator rewrites it."""
+    name = index.name_of(reading.entity.key)
+    other = index.name_of(reading.counterparty.key) if reading.counterparty is not None else None
+    when_text = _label(date.span)
+    attributes = reading.attributes
+    metric = (reading.metric or "").replace("_", " ")
+    if reading.kind in ("financial_result", "operating_metric") or (reading.kind == "note" and "value" in attributes and reading.metric):
+        if reading.kind == "note":
+            return f"{name}: {attributes.get('topic', metric)} of {_quantity(attributes['value'])} in {when_text}."
+        changes = [f"{_change(attributes[n])} {'year over year' if n == 'change_yoy' else 'sequentially'}"
+                   for n in ("change_yoy", "change_qoq") if n in attributes]
+        return f"{name} {metric} was {_quantity(attributes['value'])} in {when_text}" + (
+            f", {' and '.join(changes)}" if changes else "") + "."
+    if reading.kind == "guidance":
+        if "target" in attributes:
+            return f"{name} expects {metric} of {_quantity(attributes['target'])} for {when_text}."
+        return f"{name} guidance on {metric} for {when_text}: {attributes.get('target_text')}."
+    details = {
+        "investment": lambda: f"{name} invests" + (f" {_quantity(attributes['amount'])}" if "amount" in attributes else "")
+                              + (f" in {other}" if other else ""),
+        "funding": lambda: f"{name} raises {_quantity(attributes['amount'])}" + (f" from {other}" if other else ""),
+        "acquisition": lambda: f"{name} acquires {other or 'a company'}",
+        "contract_win": lambda: f"{name} wins a contract" + (f" from {other}" if other else "")
+                                + (f" worth {_quantity(attributes['lifetime_revenue'])} over its lifetime" if "lifetime_revenue" in attributes else ""),
+        "design_win": lambda: f"{name} wins a design" + (f" with {other}" if other else ""),
+        "certification": lambda: f"{name} obtains {attributes['standard']} certification",
+        "facility_opening": lambda: f"{name}: {attributes['facility']}" + (f" in {attributes['location']}" if "location" in attributes else "")
+                                    + f" ({attributes.get('stage', 'opened')})",
+        "headquarters": lambda: f"{name} headquarters in {attributes['location']}",
+        "award": lambda: f"{name} receives the {attributes['award']}",
+        "launch": lambda: f"{attributes['product']} {attributes.get('stage', 'launched')}" + (
+            f" in the {attributes['vehicle']}" if "vehicle" in attributes else ""),
+        "partnership": lambda: f"{name} and {other} partner",
+        "customer": lambda: f"{other} is a customer of {name}",
+        "founding": lambda: f"{name} founded" + (f"; co-founder {other}" if other else ""),
+        "leadership": lambda: f"{other or attributes.get('person')} is {attributes['role']} of {name}",
+        "ownership": lambda: f"{other} owns {name}" + (f" ({_quantity(attributes['stake'])})" if "stake" in attributes else ""),
+        "listing": lambda: f"{name} is listed on {attributes['exchange']}" + (f" as {attributes['ticker']}" if "ticker" in attributes else ""),
+    }
+    text = details.get(reading.kind, lambda: f"{name}: {reading.kind.replace('_', ' ')}")()
+    return f"{text} ({when_text})."
+
+
+def _quantity(value):
+    amount, unit = value["amount"], value["unit"]
+    qualifier = f"{value['qualifier'].replace('_', ' ')} " if value.get("qualifier") else ""
+    sign = "-" if amount < 0 else ""
+    amount = abs(amount)
+    for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if amount >= size:
+            return f"{qualifier}{sign}{amount / size:,.6g} {word} {unit}"
+    if unit == "percent":
+        return f"{qualifier}{sign}{amount:g}%"
+    return f"{qualifier}{sign}{amount:,} {unit}".replace(".0 ", " ")
+
+
+def _change(value):
+    amount = value["amount"]
+    word = "down" if amount < 0 else "up"
+    return f"{word} {_quantity({**value, 'amount': abs(amount)})}"
