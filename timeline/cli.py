@@ -552,6 +552,7 @@ def draft(ctx, document, source_key, title, publisher, url, published_on, entity
     text = drafting.to_yaml(bundle, document=Path(document).name)
     if output:
         try:
+            Path(output).parent.mkdir(parents=True, exist_ok=True)
             Path(output).write_text(text, encoding="utf-8")
         except OSError as error:
             raise TimelineError(f"{output}: {error.strerror or error}") from None
