@@ -482,8 +482,19 @@ def test_cli_refuses_to_overwrite_and_needs_a_date(database, tmp_path):
 def test_cli_reports_an_unwritable_output_in_one_line(database, tmp_path):
     document = tmp_path / "acme.txt"
     document.write_text(PRESS_RELEASE, encoding="utf-8")
-    result = cli_run("--db", database, "draft", document, "--source-key", "k", "-o", tmp_path / "missing" / "k.yml")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    result = cli_run("--db", database, "draft", document, "--source-key", "k", "-o", blocker / "k.yml")
     assert result.exit_code == 1 and result.stderr.startswith("Error:") and "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_cli_creates_the_output_directory(database, tmp_path):
+    document = tmp_path / "acme.txt"
+    document.write_text(PRESS_RELEASE, encoding="utf-8")
+    result = cli_run("--db", database, "draft", document, "--source-key", "k", "-o", tmp_path / "drafts" / "k.yml")
+    assert result.exit_code == 0, result.output
+    assert "status: draft" in (tmp_path / "drafts" / "k.yml").read_text(encoding="utf-8")
 
 
 def test_cli_uses_the_database_registry(database, tmp_path):
