@@ -57,17 +57,19 @@ class _StrictLoader(yaml.SafeLoader):
 
 
 def _load_yaml(text, path):
-    loader = _StrictLoader(text)
-    loader.depth_stack = []
+    loader = None
     try:
+        loader = _StrictLoader(text)  # the reader already refuses control characters here
+        loader.depth_stack = []
         return loader.get_single_data()
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        problem = getattr(error, "problem", None) or getattr(error, "reason", None) or str(error).splitlines()[0]
         raise TimelineError(f"malformed YAML at{line}: {problem}", path) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def read_text(path):

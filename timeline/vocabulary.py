@@ -40,8 +40,20 @@ def check_kind(kind):
     return kinds()[kind]
 
 
+# far beyond any reported figure (a quadrillion yen is 1e15), and still exact as
+# a float, which is how projections and SQL compare amounts
+MAX_AMOUNT = 10**18
+
+
 def is_finite_number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    # abs() first: math.isfinite overflows on a 400-digit int
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and abs(value) <= MAX_AMOUNT and math.isfinite(value))
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _tidy_number(value):
@@ -75,7 +87,7 @@ def normalise_quantity(value, name):
         raise TimelineError(f"attribute '{name}' needs both amount and unit")
     amount = value["amount"]
     if not is_finite_number(amount):
-        raise TimelineError(f"attribute '{name}' amount must be a finite number, not {amount!r}")
+        raise TimelineError(f"attribute '{name}' amount must be a finite number of at most 10^18, not {_short(amount)}")
     quantity = {"amount": _tidy_number(amount), "unit": normalise_unit(value["unit"])}
     if value.get("qualifier") is not None:
         qualifiers = load()["units"]["qualifiers"]
@@ -99,7 +111,7 @@ def _normalise_value(name, spec, value):
         return value
     if kind == "number":
         if not is_finite_number(value):
-            raise TimelineError(f"attribute '{name}' must be a finite number, not {value!r}")
+            raise TimelineError(f"attribute '{name}' must be a finite number of at most 10^18, not {_short(value)}")
         return _tidy_number(value)
     if kind == "integer":
         if not isinstance(value, int) or isinstance(value, bool):
