@@ -64,7 +64,7 @@ def verify_fails(path, expected):
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize("column, value", [
+TAMPERED_COLUMNS = [
     ("id", "'acme/other'"), ("entity", "'globex'"), ("counterparty", "'acme'"), ("kind", "'note'"),
     ("date_text", "'Q3 2025'"), ("valid_from", "'2025-04-02'"), ("valid_to", "'2025-07-01'"),
     ("precision", "'month'"), ("date_note", "'made up'"), ("reported_on", "'2025-09-09'"),
@@ -73,7 +73,10 @@ def verify_fails(path, expected):
     ("attributes", """'{"metric": "revenue", "value": {"amount": 155600000, "unit": "USD"}, "change_yoy": {"amount": -10, "unit": "percent"}}'"""),
     ("source_id", "99"), ("quote", "'edited'"), ("supersedes", "'x'"), ("retracts", "'x'"),
     ("reason", "'x'"), ("prev_hash", "'" + "1" * 64 + "'"), ("hash", "'" + "2" * 64 + "'"),
-])
+]
+
+
+@pytest.mark.parametrize("column, value", TAMPERED_COLUMNS)
 def test_editing_any_column_is_caught_naming_the_seq(tamperable, column, value):
     path, connection = tamperable
     connection.execute("PRAGMA foreign_keys = OFF")
@@ -126,3 +129,51 @@ def test_editing_a_projection_is_caught(tamperable):
     verify_fails(path, "entity_state")
     Cli(path).ok("rebuild")
     assert Cli(path).ok("verify").startswith("ok: 4 events")
+
+
+# ---- the same for a published file, checked with `timeline verify OUT.db` ----
+
+@pytest.fixture
+def published(tmp_path, corpus):
+    """A published copy of a 4-event log, its immutability triggers dropped."""
+    live = Cli(tmp_path / "live.db")
+    live.ok("init")
+    live.ok("import", corpus)
+    out = tmp_path / "published.db"
+    live.ok("publish", out)
+    assert live.ok("verify", out).startswith("ok: 4 events")
+    connection = sqlite3.connect(out)
+    for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        connection.execute(f"DROP TRIGGER {name}")
+    connection.execute("PRAGMA foreign_keys = OFF")
+    return live, out, connection
+
+
+def published_fails(live, out, expected):
+    result = live("verify", out)
+    assert result.exit_code == 1 and expected in result.stderr, result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("column, value", TAMPERED_COLUMNS)
+def test_published_file_any_column_edit_is_caught(published, column, value):
+    live, out, connection = published
+    connection.execute(f"UPDATE events SET {column} = {value} WHERE seq = 2")
+    connection.commit()
+    published_fails(live, out, "seq 2")
+
+
+@pytest.mark.parametrize("statement, expected", [
+    ("DELETE FROM events WHERE seq = 2", "seq 2"),
+    ("DELETE FROM events WHERE seq = 4", "published file does not match its publication record"),
+    ("UPDATE events SET seq = 10 WHERE seq = 4", "seq 4"),
+    ("UPDATE sources SET title = 'Other'", "seq 1"),
+    ("UPDATE publication SET head_hash = '" + "3" * 64 + "'", "does not match its publication record"),
+    ("DELETE FROM publication", "publication record is missing"),
+    ("UPDATE entity_state SET value = '\"Paris\"' WHERE key = 'headquarters'", "entity_state"),
+])
+def test_published_file_deletions_reorders_and_record_edits_are_caught(published, statement, expected):
+    live, out, connection = published
+    connection.execute(statement)
+    connection.commit()
+    published_fails(live, out, expected)
