@@ -5,12 +5,6 @@ browser is ever downloaded.  Every request the pages make must stay on the
 local server: the site works offline.  The test saves a screenshot of the
 entity page to docs/screenshots/entity-page.png.
 """
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -18,6 +12,7 @@ from click.testing import CliRunner
 
 from timeline.cli import cli as timeline_cli
 
+from .serving import timeline_serve
 from .test_publish import SCRIPT_SUMMARY, build_log
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -32,52 +27,15 @@ if not CHROMIUM.exists():
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """`timeline serve` on a free port over the synthetic log; yields (base URL, log, published file)."""
     directory = tmp_path_factory.mktemp("browser")
     db = build_log(directory)
     out = directory / "site" / "timeline.db"
-    port = free_port()
-    log = open(directory / "serve.log", "w+", encoding="utf-8")
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from timeline.cli import cli; cli()", "--db", db, "serve",
-         "--host", "127.0.0.1", "--port", str(port), "--out", str(out), "--metadata", str(ROOT / "metadata.yml")],
-        cwd=directory, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"timeline serve exited with {process.returncode}:\n{log.read()}")
-            try:
-                with urllib.request.urlopen(f"{base}/-/versions.json", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("timeline serve did not answer within 60 seconds")
-            time.sleep(0.1)
-        log.seek(0)
-        printed = log.read()
+    with timeline_serve(db, directory, out) as (base, printed):
         assert "published 13 events" in printed and f"{base}/-/timeline" in printed, printed
         yield base, db, out
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 @pytest.fixture(scope="module")
