@@ -31,7 +31,9 @@ class Bundle:
     default_source: str = None
 
 
-class _StrictLoader(yaml.SafeLoader):
+class _Strict:
+    """Safe loading, stricter: no aliases, no duplicate keys, no deep nesting, no impossible dates."""
+
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             mark = self.peek_event().start_mark
@@ -44,6 +46,13 @@ class _StrictLoader(yaml.SafeLoader):
         finally:
             self.depth_stack.pop()
 
+    def construct_yaml_timestamp(self, node):
+        # 2025-13-45 looks like a date to YAML; datetime refuses it with a bare ValueError
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError) as error:
+            raise yaml.MarkedYAMLError(None, None, f"impossible date {node.value!r} ({error})", node.start_mark) from None
+
     def construct_mapping(self, node, deep=False):
         seen = set()
         for key_node, _ in node.value:
@@ -54,6 +63,27 @@ class _StrictLoader(yaml.SafeLoader):
                 raise yaml.MarkedYAMLError(None, None, f"duplicate key {key!r}", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+class _StrictLoader(_Strict, yaml.SafeLoader):
+    pass
+
+
+if getattr(yaml, "__with_libyaml__", False):
+    class _StrictLoader(_Strict, yaml.composer.Composer, yaml.cyaml.CParser, yaml.constructor.SafeConstructor,
+                        yaml.resolver.Resolver):
+        """libyaml scans and parses (several times faster than PyYAML's Python scanner);
+        the Python composer above builds the nodes, so the checks in _Strict still run
+        on every event before anything is built."""
+
+        def __init__(self, stream):
+            yaml.cyaml.CParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _Strict.construct_yaml_timestamp)
 
 
 def _load_yaml(text, path):
@@ -85,13 +115,18 @@ def files_under(paths):
     """The bundle files named by `paths`: entities.yml first, then bundles by name."""
     found = []
     for path in map(Path, paths):
-        if path.is_dir():
-            inside = sorted(p for p in path.rglob("*") if p.suffix in (".yml", ".yaml", ".jsonl") and p.is_file())
-            found.extend(sorted(inside, key=lambda p: (p.stem != "entities", str(p))))
-        elif path.exists():
-            found.append(path)
-        else:
-            raise TimelineError("no such file or directory", str(path))
+        try:
+            if path.is_dir():
+                inside = sorted(p for p in path.rglob("*") if p.suffix in (".yml", ".yaml", ".jsonl") and p.is_file())
+                found.extend(sorted(inside, key=lambda p: (p.stem != "entities", str(p))))
+            elif path.exists():
+                found.append(path)
+            else:
+                raise TimelineError("no such file or directory", str(path))
+        except OSError as error:  # a name too long for the file system, an unreadable directory…
+            raise TimelineError(error.strerror or str(error), str(path)) from None
+        except ValueError:  # os.stat refuses a NUL in a path (no shell can pass one; a caller can)
+            raise TimelineError("a path cannot contain a NUL character", repr(str(path))) from None
     if not found:
         raise TimelineError(f"no bundles (.yml, .yaml, .jsonl) in {', '.join(map(str, paths))}")
     return found

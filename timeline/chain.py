@@ -55,5 +55,22 @@ def event_payload(event, source, digest=None):
     return payload
 
 
-def event_hash(event, source, digest=None):
-    return sha256_hex(event["prev_hash"] + canonical_json(event_payload(event, source, digest)))
+# "attributes" sorts first among the payload's keys, so the payload's canonical
+# JSON is '{"attributes":' + the attributes' canonical JSON + ',' + the rest's.
+_AFTER_ATTRIBUTES = tuple(f for f in EVENT_FIELDS if f != "attributes")
+assert min(EVENT_FIELDS + ("source", "source_digest")) == "attributes"
+
+
+def event_hash(event, source, digest=None, attributes_json=None):
+    """sha256(prev_hash + canonical_json(event_payload(event, source))).
+
+    `attributes_json`, the canonical JSON of event["attributes"] when the
+    caller has it (the store writes it to the row too), is spliced in rather
+    than encoded again; the text hashed is the same.
+    """
+    if attributes_json is None:
+        return sha256_hex(event["prev_hash"] + canonical_json(event_payload(event, source, digest)))
+    rest = {field: event.get(field) for field in _AFTER_ATTRIBUTES}
+    rest["source"] = source["key"]
+    rest["source_digest"] = digest or source_digest(source)
+    return sha256_hex(event["prev_hash"] + '{"attributes":' + attributes_json + "," + canonical_json(rest)[1:])

@@ -18,6 +18,11 @@ class TimelineGroup(click.Group):
     """A click group that turns user mistakes into one `Error:` line."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        # no shell can pass a NUL (argv is C strings), but a caller can, and os.stat
+        # (inside click.Path) answers one with a bare ValueError
+        for arg in sys.argv[1:] if args is None else args:
+            if isinstance(arg, str) and "\x00" in arg:
+                _fail(f"argument {arg[:60]!r} contains a NUL character", 2)
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as error:
@@ -62,6 +67,15 @@ def _print_json(value):
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False))
 
 
+def _emit(rows, as_json, line):
+    """Rows as JSON, or one `line(row)` each: what every listing command prints."""
+    if as_json:
+        _print_json(rows)
+        return
+    for row in rows:
+        click.echo(line(row))
+
+
 @click.group(cls=TimelineGroup)
 @click.version_option(package_name="timeline")
 @click.option("--db", envvar="TIMELINE_DB", default="timeline.db", show_default=True,
@@ -90,8 +104,10 @@ def init(ctx):
 def import_(ctx, paths):
     """Import YAML bundles and JSON Lines exports (files or directories), in one transaction."""
     from . import bundles
+    from .store import bulk_allocation
     store = _store(ctx)
-    report = store.import_bundles(bundles.read(paths))
+    with bulk_allocation():  # reading a large export allocates as much as importing it
+        report = store.import_bundles(bundles.read(paths))
     click.echo(report.summary())
 
 
@@ -318,13 +334,11 @@ def log_(ctx, entity_name, kind, as_json):
         vocabulary.check_kind(kind)
     with _store(ctx).engine.connect() as conn:
         rows = queries.log(conn, queries.resolve(conn, entity_name) if entity_name else None, kind)
-    if as_json:
-        _print_json(rows)
-        return
-    for row in rows:
+
+    def line(row):
         mark = "" if row["status"] == "current" else f" [{row['status']} by {row['changed_by']}]"
-        click.echo(f"{row['seq']:>6}  {row['period']:<12} {row['kind']:<17} {row['event_id']}{mark}")
-        click.echo(f"        {row['summary']}")
+        return f"{row['seq']:>6}  {row['period']:<12} {row['kind']:<17} {row['event_id']}{mark}\n        {row['summary']}"
+    _emit(rows, as_json, line)
 
 
 @cli.command()
@@ -340,13 +354,12 @@ def history(ctx, entity_name, metric, as_json):
         raise TimelineError(f"unknown metric '{metric}'{did_you_mean(metric, vocabulary.metrics())}")
     with _store(ctx).engine.connect() as conn:
         rows = queries.history(conn, queries.resolve(conn, entity_name), metric)
-    if as_json:
-        _print_json(rows)
-        return
-    for row in rows:
+
+    def line(row):
         flags = ",".join(f for f in ("first_reported", "latest") if row[f]) or row["status"]
-        click.echo(f"{row['period']:<12} {format_value({'value': row['amount'], 'unit': row['unit'], 'qualifier': row['qualifier']}):<28} "
-                   f"reported {row['reported_on']}  {flags:<22} {row['event']}")
+        value = format_value({"value": row["amount"], "unit": row["unit"], "qualifier": row["qualifier"]})
+        return f"{row['period']:<12} {value:<28} reported {row['reported_on']}  {flags:<22} {row['event']}"
+    _emit(rows, as_json, line)
 
 
 @cli.command("entities")
@@ -357,12 +370,11 @@ def entities_(ctx, as_json):
     from . import queries
     with _store(ctx).engine.connect() as conn:
         rows = queries.entities(conn)
-    if as_json:
-        _print_json(rows)
-        return
-    for row in rows:
+
+    def line(row):
         aliases = f"  ({', '.join(row['aliases'])})" if row["aliases"] else ""
-        click.echo(f"{row['key']:<32} {row['type']:<13} {row['name']}{aliases}")
+        return f"{row['key']:<32} {row['type']:<13} {row['name']}{aliases}"
+    _emit(rows, as_json, line)
 
 
 @cli.command("sources")
@@ -373,11 +385,7 @@ def sources_(ctx, as_json):
     from . import queries
     with _store(ctx).engine.connect() as conn:
         rows = queries.sources(conn)
-    if as_json:
-        _print_json(rows)
-        return
-    for row in rows:
-        click.echo(f"{row['key']:<44} {row['published_on']:<12} {row['events']:>4} events  {row['title']}")
+    _emit(rows, as_json, lambda row: f"{row['key']:<44} {row['published_on']:<12} {row['events']:>4} events  {row['title']}")
 
 
 @cli.command()

@@ -42,9 +42,15 @@ def connect(db=None, must_exist=True):
     except sa.exc.ArgumentError:
         raise TimelineError(f"cannot read {db!r} as a database path or URL") from None
     if path is not None:
-        if must_exist and (path == "" or not Path(path).exists()):
+        try:
+            exists, is_dir = bool(path) and Path(path).exists(), bool(path) and Path(path).is_dir()
+        except OSError as error:  # a name too long for the file system, a path through a file…
+            raise TimelineError(f"cannot open {path}: {error.strerror}") from None
+        except ValueError:  # a NUL in the path: no shell can pass one, a caller can
+            raise TimelineError(f"cannot open {path!r}: a path cannot contain a NUL character") from None
+        if must_exist and not exists:
             raise TimelineError(f"no database at {path} (run `timeline init` to create one)")
-        if path and Path(path).is_dir():
+        if is_dir:
             raise TimelineError(f"{path} is a directory, not a database file")
         engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS}, poolclass=sa.pool.NullPool)
         sa.event.listen(engine, "connect", _configure_sqlite)

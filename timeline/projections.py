@@ -14,7 +14,9 @@ Rules shared by both paths:
 - in metric_history, per entity, metric and period, `first_reported` marks the
   least (reported_on, seq) and `latest` the greatest.
 """
+import itertools
 import json
+import operator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -36,6 +38,8 @@ def report_order(event):
 
 
 def state_key_of(event):
+    if "_state_key" in event:  # worked out once when the store staged the event
+        return event["_state_key"]
     if event.get("retracts"):
         return None
     return vocabulary.state_key(event["kind"], event["attributes"], event.get("counterparty"),
@@ -180,6 +184,25 @@ def load_events(conn, where=None):
 
 # ---- writing ----
 
+def insert_values(conn, table, values, chunk=20000):
+    """INSERT `values` (an iterable of tuples in the order of table.c), `chunk` rows at a time.
+
+    A generator is consumed a chunk at a time, so a million rows need not
+    exist as tuples at once.
+    """
+    names = [c.name for c in table.c]
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    values = iter(values)
+    while True:
+        batch = list(itertools.islice(values, chunk))
+        if not batch:
+            return
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql(sql, batch)
+        else:
+            conn.execute(table.insert(), [dict(zip(names, row)) for row in batch])
+
+
 def insert_rows(conn, table, rows, chunk=20000):
     """INSERT `rows` (dicts) into `table`, many at a time.
 
@@ -194,9 +217,12 @@ def insert_rows(conn, table, rows, chunk=20000):
             conn.execute(table.insert(), rows[start:start + chunk])
         return
     names = [c.name for c in table.c]
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-    for start in range(0, len(rows), chunk):
-        conn.exec_driver_sql(sql, [tuple(row.get(name) for name in names) for row in rows[start:start + chunk]])
+    try:
+        get = operator.itemgetter(*names)
+        values = [get(row) for row in rows]
+    except KeyError:  # rows that leave some columns out: those are NULL
+        values = [tuple(row.get(name) for name in names) for row in rows]
+    insert_values(conn, table, values, chunk)
 
 
 def write(conn, projection):

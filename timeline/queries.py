@@ -25,8 +25,10 @@ def state(conn, entity, as_of=None, known_at=None):
         rows = conn.execute(sa.select(table.c.seq).where(table.c.entity == entity)).scalars().all()
         winners = {e["seq"]: e for e in projections.load_events(conn, schema.events.c.seq.in_(rows))} if rows else {}
         chosen = {projections.state_key_of(e): e for e in winners.values()}
+    elif known_at is None:
+        chosen = _standing_winners(conn, entity, as_of)
     else:
-        events = _known_events(conn, entity, known_at) if known_at else _standing_winners(conn, entity, as_of)
+        events = _known_events(conn, entity, known_at)
         chosen = {}
         for event in events:
             key = projections.state_key_of(event)
@@ -43,8 +45,7 @@ def state(conn, entity, as_of=None, known_at=None):
 
 
 def state_entry(event, key):
-    row = projections.state_row(event, key)
-    value = json.loads(row["value"])
+    value = vocabulary.state_value(event["kind"], event["attributes"], event.get("counterparty"))
     quantity = value if isinstance(value, dict) else None
     return {
         "value": quantity["amount"] if quantity else value,
@@ -62,7 +63,7 @@ def state_entry(event, key):
 
 
 def _standing_winners(conn, entity, as_of):
-    """Each state key's winner among the entity's standing events that started by `as_of`.
+    """{state key: winner} among the entity's standing events that started by `as_of`.
 
     The ranks come from the indexed columns alone; only the winners' rows
     are loaded (and their attributes parsed), not the entity's whole history.
@@ -74,12 +75,14 @@ def _standing_winners(conn, entity, as_of):
     if as_of:
         query = query.where(events.c.valid_from <= as_of)
     best = {}
-    for key, *rank in conn.execute(query):
+    for key, *rank in conn.execute(query).tuples().all():
         rank = tuple(rank)  # projections.rank: (valid_from, valid_to, reported_on, seq)
         if key not in best or rank > best[key]:
             best[key] = rank
-    seqs = [rank[3] for rank in best.values()]
-    return projections.load_events(conn, events.c.seq.in_(seqs)) if seqs else []
+    key_of = {rank[3]: key for key, rank in best.items()}
+    if not key_of:
+        return {}
+    return {key_of[event["seq"]]: event for event in projections.load_events(conn, events.c.seq.in_(list(key_of)))}
 
 
 def _known_events(conn, entity, known_at):

@@ -15,6 +15,8 @@ row to lock.  `_lock_log` says in full why this lock is the right one.
 """
 import datetime as dt
 import json
+import operator
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -25,12 +27,32 @@ from .errors import TimelineError, did_you_mean
 from .registry import Registry, fold
 
 BULK = 10000  # staged events above which a flush is a bulk load
-BULK_CACHE_KIB = 256 * 1024  # SQLite page cache for a bulk load (allocated as used)
+BULK_CACHE_KIB = 1024 * 1024  # SQLite page cache for a bulk load (allocated as used)
 LOG_LOCK_ID = 0x7431_6D65  # "timeline" advisory lock key on PostgreSQL
 
 
 def now_utc():
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@contextmanager
+def bulk_allocation():
+    """Pause Python's cyclic garbage collector while a bulk import builds its rows.
+
+    A million-event import holds millions of dicts at once, none in a cycle;
+    the collector would walk all of them again each time the heap grows by a
+    quarter (about 15% of an import's time).  Re-enabled on the way out.
+    """
+    import gc
+
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 @dataclass
@@ -77,13 +99,14 @@ class Store:
         with write_connection(self.engine) as conn:
             writer = Writer(conn)
             yield writer
+            writer.insert_sources()
             writer.sync_id_sequences()
 
     # ---- the calls the CLI mirrors ----
 
     def import_bundles(self, bundles):
         """Import parsed bundles (bundles.read) in one transaction; returns a Report."""
-        with self.transaction() as writer:
+        with bulk_allocation(), self.transaction() as writer:
             for bundle in bundles:
                 writer.add_entities(bundle.entities, bundle.path)
             writer.check_parents()
@@ -248,7 +271,7 @@ class SourceCache:
             self.complete = True
 
     def get(self, key, default=None):
-        if not isinstance(key, str):  # a YAML list or number is no source key
+        if not valid_text(key):  # a YAML list or number (or undecodable text) is no source key
             return default
         if key not in self.rows and not self.complete:
             row = self.conn.execute(sa.select(schema.sources).where(schema.sources.c.key == key)).first()
@@ -290,6 +313,7 @@ class Writer:
         self.status = {}           # id -> (status, changed_by) changed in this transaction
         self.digests = {}          # source key -> digest
         self.folded_aliases = {}   # entity key -> {folded alias}, as read or added (see _aliases)
+        self.new_sources = []      # source rows added, not yet inserted (see insert_sources)
         self.last_ids = {}         # table name -> last id assigned (see next_id)
 
     # ---- row ids ----
@@ -365,7 +389,7 @@ class Writer:
     def _read_aliases(self, keys):
         """Read the stored aliases of entities `keys` into self.folded_aliases, 500 keys a query."""
         table = schema.entity_aliases
-        keys = [k for k in dict.fromkeys(keys) if isinstance(k, str) and k not in self.folded_aliases]
+        keys = [k for k in dict.fromkeys(keys) if valid_text(k) and k not in self.folded_aliases]
         for start in range(0, len(keys), 500):
             chunk = keys[start:start + 500]
             for key in chunk:
@@ -377,7 +401,7 @@ class Writer:
         """The folded aliases entity `key` has, stored or added in this transaction (a live set)."""
         if key not in self.folded_aliases:
             self._read_aliases([key])
-        return self.folded_aliases[key]
+        return self.folded_aliases.setdefault(key, set())
 
     def check_parents(self):
         for key, entity in self.registry.entities.items():
@@ -396,8 +420,9 @@ class Writer:
         existing = self.sources.get(source["key"])
         if existing is None:
             source_id = self.next_id(schema.sources)
-            self.conn.execute(schema.sources.insert(), {**source, "id": source_id, "recorded_at": self.recorded_at})
-            self.sources[source["key"]] = {**source, "id": source_id, "recorded_at": self.recorded_at}
+            row = {**source, "id": source_id, "recorded_at": self.recorded_at}
+            self.new_sources.append(row)  # inserted together, before any event cites them (insert_sources)
+            self.sources[source["key"]] = row
             self.report.count("added", "sources")
             return
         differing = [f for f in chain.SOURCE_FIELDS if source[f] != existing[f]]
@@ -407,6 +432,12 @@ class Writer:
                 "sources are immutable once recorded: add a new source with a new key"
             ).at(_place(where, "source", label))
         self.report.count("unchanged", "sources")
+
+    def insert_sources(self):
+        """INSERT the sources added so far: one executemany for a bundle's thousands."""
+        if self.new_sources:
+            self.conn.execute(schema.sources.insert(), self.new_sources)
+            self.new_sources = []
 
     def source(self, key):
         if not key:
@@ -445,7 +476,8 @@ class Writer:
             if event["counterparty"] == entity_key:
                 raise TimelineError(f"counterparty is the entity itself ('{entity_key}')")
         _fit(schema.events, event)
-        _fit(schema.entity_state, {"key": projections.state_key_of(event)}, "state key")
+        event["_state_key"] = projections.state_key_of(event)
+        _fit(schema.entity_state, {"key": event["_state_key"]}, "state key")
 
         if event["id"] in self.pending_ids:
             raise TimelineError(f"duplicate id '{event['id']}': it is already used earlier in this import")
@@ -469,7 +501,10 @@ class Writer:
         digest = self.digests.get(source["key"])
         if digest is None:
             digest = self.digests[source["key"]] = chain.source_digest(source)
-        event["hash"] = chain.event_hash(event, source, digest)
+        # the attributes' canonical JSON is both hashed and stored: write it once
+        event["attributes_json"] = chain.canonical_json(event["attributes"])
+        _fit(schema.events, {"attributes": event["attributes_json"]})
+        event["hash"] = chain.event_hash(event, source, digest, event["attributes_json"])
         if preserved and event["recorded_at"] == preserved["recorded_at"] and event["hash"] != preserved["hash"]:
             raise TimelineError(f"hash mismatch at seq {event['seq']}: the export was altered after it was written")
         event["source_id"] = source["id"]
@@ -515,11 +550,13 @@ class Writer:
         return event
 
     def _stored_event(self, event_id):
+        if not valid_text(event_id):  # not an id any event can have; and the driver cannot send it
+            return None
         found = projections.load_events(self.conn, schema.events.c.id == event_id)
         return found[0] if found else None
 
     def _existing_events(self, ids):
-        ids = [i for i in ids if isinstance(i, str)]
+        ids = [i for i in ids if valid_text(i)]
         if not ids or self.head_seq == 0:
             return {}
         found = {}
@@ -568,19 +605,38 @@ class Writer:
 
     def flush(self):
         """Insert the staged events and bring the projections up to date."""
+        self.insert_sources()
         if not self.pending:
             return
         if len(self.pending) > BULK and self.conn.dialect.name == "sqlite":
             # SQLite's default page cache is 2 MB: a bulk import would re-read the
             # id and hash indexes from the OS for every row it inserts
             self.conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
-        columns = [c.name for c in schema.events.c]
-        rows = [{**{name: event.get(name) for name in columns},
-                 "attributes": chain.canonical_json(event["attributes"])} for event in self.pending]
-        projections.insert_rows(self.conn, schema.events, rows)
+        columns = ["attributes_json" if c.name == "attributes" else c.name for c in schema.events.c]
+        row = operator.itemgetter(*columns)  # every staged event has every column (see _append_one)
+        projections.insert_values(self.conn, schema.events, (row(event) for event in self.pending))
         # the staged events are in memory: a bulk replay reads back only the events before them
         projections.apply(self.conn, self.pending, head_before=self.pending[0]["seq"] - 1)
         self.pending, self.pending_ids, self.status = [], {}, {}
+
+
+_COLUMN_LENGTHS = {}
+# lone UTF-16 surrogates: what a JSON or YAML "\ud800" escape or non-UTF-8 bytes in an
+# argument decode to; no database can store them (sqlite3 and psycopg refuse to encode them)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(value):
+    """True for a str a database can store and compare (no lone surrogates)."""
+    return isinstance(value, str) and not _SURROGATE.search(value)
+
+
+def _column_lengths(table):
+    """{column name: VARCHAR length or None} of `table`, computed once (an import checks every row)."""
+    lengths = _COLUMN_LENGTHS.get(table.name)
+    if lengths is None:
+        lengths = _COLUMN_LENGTHS[table.name] = {c.name: getattr(c.type, "length", None) for c in table.c}
+    return lengths
 
 
 def _fit(table, row, what=None):
@@ -590,13 +646,17 @@ def _fit(table, row, what=None):
     either.  Checking here gives the same one-line error on both, so a log
     SQLite accepts can always be copied to PostgreSQL.
     """
+    limits = _column_lengths(table)
     for name, value in row.items():
-        if not isinstance(value, str) or name not in table.c:
+        if not isinstance(value, str) or name not in limits:
             continue
         label = what or name
         if "\x00" in value:
             raise TimelineError(f"{label} contains a NUL character")
-        length = getattr(table.c[name].type, "length", None)
+        if _SURROGATE.search(value):
+            raise TimelineError(f"{label} is not valid Unicode text (a lone surrogate: bytes that "
+                                "are not UTF-8, or an escape such as \\ud800)")
+        length = limits[name]
         if length and len(value) > length:
             shown = value if len(value) <= 60 else value[:57] + "..."
             raise TimelineError(f"{label} {shown!r} is {len(value)} characters long; at most {length} are allowed")
