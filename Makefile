@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 DB ?= timeline.db
 PORT ?= 8001
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2
 
 .PHONY: serve test bench build clean system-deps
 
