@@ -17,8 +17,6 @@ assert them.
 """
 import argparse
 import json
-import os
-import shutil
 import socket
 import sqlite3
 import statistics
@@ -246,9 +244,9 @@ def bench_as_of(results, dbs):
             lambda: reference.state_as_of(raw, synth.PROBE, AS_OF),
             lambda: queries.state(conns["10k"], synth.PROBE, as_of=AS_OF),
         ], rounds=60)
-        results.add(f"state as of a date (1M log) vs hand-written SQL", big * 1000, "ms", raw_time * 1000,
+        results.add("state as of a date (1M log) vs hand-written SQL", big * 1000, "ms", raw_time * 1000,
                     big / raw_time, "≤ 3", big / raw_time <= 3, note)
-        results.add(f"state as of a date: 1M log vs 10k log", big * 1000, "ms", small * 1000, big / small,
+        results.add("state as of a date: 1M log vs 10k log", big * 1000, "ms", small * 1000, big / small,
                     "≤ 1.5", big / small <= 1.5, note)
     finally:
         raw.close()

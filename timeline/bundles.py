@@ -65,10 +65,6 @@ class _Strict:
         return super().construct_mapping(node, deep=deep)
 
 
-class _StrictLoader(_Strict, yaml.SafeLoader):
-    pass
-
-
 if getattr(yaml, "__with_libyaml__", False):
     class _StrictLoader(_Strict, yaml.composer.Composer, yaml.cyaml.CParser, yaml.constructor.SafeConstructor,
                         yaml.resolver.Resolver):
@@ -81,6 +77,9 @@ if getattr(yaml, "__with_libyaml__", False):
             yaml.composer.Composer.__init__(self)
             yaml.constructor.SafeConstructor.__init__(self)
             yaml.resolver.Resolver.__init__(self)
+else:
+    class _StrictLoader(_Strict, yaml.SafeLoader):
+        """PyYAML's pure-Python loader, where libyaml is not installed."""
 
 
 _StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _Strict.construct_yaml_timestamp)

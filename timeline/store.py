@@ -14,7 +14,6 @@ A row lock on the head would not do: the first append to an empty log has no
 row to lock.  `_lock_log` says in full why this lock is the right one.
 """
 import datetime as dt
-import json
 import operator
 import re
 from contextlib import contextmanager
