@@ -19,14 +19,27 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-# The database is built from events/ into a temporary file, then moved into
-# place, so a failed import never leaves a half-built database behind.
+# The database is the log, never thrown away: an existing one imports events/
+# (import is idempotent: what it holds already is "unchanged"), so facts added
+# with the CLI survive every build; `timeline status` then names any the folder
+# lacks.  A new database is built in a temporary file and moved into place, so
+# a failed first import leaves no half-built database behind.
 $(DB): $(INSTALLED) $(wildcard events/*.yml events/*.yaml)
-	rm -f $(DB).building
-	$(BIN)/timeline --db $(DB).building init >/dev/null
-	$(BIN)/timeline --db $(DB).building import events/
-	$(BIN)/timeline --db $(DB).building verify
-	mv $(DB).building $(DB)
+	@if [ -f $(DB) ]; then \
+	    echo "$(BIN)/timeline --db $(DB) import events/"; \
+	    $(BIN)/timeline --db $(DB) init >/dev/null && \
+	    $(BIN)/timeline --db $(DB) import events/ && \
+	    $(BIN)/timeline --db $(DB) verify; \
+	else \
+	    echo "building $(DB) from events/"; \
+	    rm -f $(DB).building && \
+	    $(BIN)/timeline --db $(DB).building init >/dev/null && \
+	    $(BIN)/timeline --db $(DB).building import events/ && \
+	    $(BIN)/timeline --db $(DB).building verify && \
+	    mv $(DB).building $(DB); \
+	fi
+	$(BIN)/timeline --db $(DB) status events/
+	@touch $(DB)
 
 build: $(DB)
 
@@ -45,5 +58,7 @@ test: $(INSTALLED) system-deps
 bench: $(INSTALLED)
 	$(BIN)/python -m bench
 
+# The database is the log (facts added with the CLI live only there until they
+# are written back to events/): clean never deletes it.
 clean:
-	rm -rf $(VENV) $(DB) $(DB).building
+	rm -rf $(VENV) $(DB).building published/

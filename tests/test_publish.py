@@ -296,13 +296,97 @@ def test_publish_is_deterministic(built, tmp_path, monkeypatch):
 
 
 def test_publish_replaces_atomically_and_leaves_nothing_behind(built, tmp_path):
-    db, _ = built
+    db, published = built
     out = tmp_path / "site" / "timeline.db"
     out.parent.mkdir()
-    out.write_bytes(b"an older publication")
+    empty = tmp_path / "empty.db"
+    ok(empty, "init")
+    publish_log(empty, out)  # an older publication, of another log
+    assert publish.read_publication(out)["event_count"] == 0
     publish_log(db, out)
     assert sorted(p.name for p in out.parent.iterdir()) == ["timeline.db"]
     assert publish.read_publication(out)["event_count"] == 13
+
+
+# ---- publish never destroys what it did not write ----
+
+def test_publish_refuses_the_live_database_even_with_force(tmp_path):
+    db = build_log(tmp_path)
+    before = Path(db).read_bytes()
+    for args in ((), ("--force",)):
+        result = run(db, "publish", db, *args)
+        assert result.exit_code == 1
+        assert result.output == f"Error: {db} is the database being published; publish to another file\n"
+        assert Path(db).read_bytes() == before
+    assert ok(db, "verify").startswith("ok: 13 events")
+
+
+def test_publish_refuses_another_live_database_and_foreign_files_without_force(built, tmp_path):
+    db, _ = built
+    other = tmp_path / "other.db"
+    ok(other, "init")
+    foreign = tmp_path / "notes.db"
+    foreign.write_bytes(b"my notes")
+    for target, what in ((other, "a live timeline database"), (foreign, "a file timeline did not publish")):
+        before = target.read_bytes()
+        result = run(db, "publish", target)
+        assert result.exit_code == 1
+        assert result.output == (f"Error: {target} holds {what}; publish will not overwrite it "
+                                 "(pass --force to replace it)\n")
+        assert target.read_bytes() == before
+        ok(db, "publish", target, "--force")
+        assert publish.read_publication(target)["event_count"] == 13
+
+
+def test_publish_refuses_a_symlink_without_force_and_then_replaces_the_link_only(built, tmp_path):
+    db, _ = built
+    target = tmp_path / "precious.txt"
+    target.write_text("do not touch")
+    link = tmp_path / "site.db"
+    link.symlink_to(target)
+    result = run(db, "publish", link)
+    assert result.exit_code == 1 and "is a symbolic link" in result.output
+    assert link.is_symlink() and target.read_text() == "do not touch"
+    ok(db, "publish", link, "--force")
+    assert not link.is_symlink() and publish.read_publication(link)["event_count"] == 13
+    assert target.read_text() == "do not touch"
+
+
+def test_publish_and_export_never_replace_a_device_or_pipe(built, tmp_path):
+    import os
+    db, _ = built
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for args in (("publish", fifo), ("publish", fifo, "--force"), ("export", "-o", fifo),
+                 ("export", "-o", fifo, "--force")):
+        result = run(db, *args)
+        assert result.exit_code == 1, args
+        assert "is not a regular file" in result.output and len(result.output.splitlines()) == 1
+        assert fifo.exists() and not fifo.is_file()
+
+
+def test_export_refuses_to_overwrite_without_force(built, tmp_path):
+    db, _ = built
+    out = tmp_path / "log.jsonl"
+    out.write_text("keep me")
+    result = run(db, "export", "-o", out)
+    assert result.exit_code == 1 and result.output == f"Error: {out} exists; pass --force to overwrite it\n"
+    assert out.read_text() == "keep me"
+    ok(db, "export", "-o", out, "--force")
+    assert out.read_text().startswith('{"aliases"')
+    missing = run(db, "export", "-o", tmp_path / "no" / "such" / "log.jsonl")
+    assert missing.exit_code == 1 and missing.output.startswith("Error: cannot write") and len(missing.output.splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_publish_cleans_up_what_a_killed_publish_left_behind(built, tmp_path):
+    db, _ = built
+    out = tmp_path / "timeline.db"
+    dead = tmp_path / ".timeline.db.999999999.abc.building"  # no such process
+    dead.write_bytes(b"half a file")
+    (tmp_path / ".timeline.db.999999999.abc.building-journal").write_bytes(b"")
+    publish_log(db, out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["timeline.db"]
 
 
 def test_failed_publish_keeps_the_old_file(tmp_path):

@@ -58,6 +58,10 @@ def _database_message(error):
     return f"database: {text}"
 
 
+def _count(n, noun):
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _store(ctx):
     from .store import Store
     return Store.open(ctx.obj["db"])
@@ -271,6 +275,28 @@ def source_add(ctx, key, title, url, publisher, published_on, document_type, lan
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.pass_context
+def status(ctx, paths):
+    """Compare the database with the bundles under PATHS (usually events/): which events only one holds."""
+    from . import curation
+    with _store(ctx).engine.connect() as conn:
+        found = curation.status(conn, paths)
+    where = ", ".join(paths)
+    if found.in_step:
+        click.echo(f"{where} and the database hold the same {found.in_both} events")
+        return
+    if found.only_in_database:
+        shown = ", ".join(found.only_in_database[:5]) + (", …" if len(found.only_in_database) > 5 else "")
+        click.echo(f"the database holds {_count(len(found.only_in_database), 'event')} that {where} lacks ({shown}); "
+                   "they are kept: `timeline export -o FILE.jsonl` saves them")
+    if found.only_in_files:
+        shown = ", ".join(found.only_in_files[:5]) + (", …" if len(found.only_in_files) > 5 else "")
+        click.echo(f"{where} holds {_count(len(found.only_in_files), 'event')} the database lacks ({shown}); "
+                   f"`timeline import {where}` adds them")
+
+
+@cli.command()
 @click.pass_context
 def rebuild(ctx):
     """Replay the log into fresh projections."""
@@ -443,16 +469,18 @@ def verify_(ctx, db):
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
 @click.pass_context
-def export(ctx, fmt, output):
+def export(ctx, fmt, output, force):
     """Write the whole log: JSON Lines (re-importable) or CSV (events only)."""
-    from . import bundles, queries
+    from . import bundles, output as outputs, queries
+    if output:
+        outputs.check_writable(output, force)
     with _store(ctx).engine.connect() as conn:
         records = queries.export_records(conn)
         text = bundles.to_jsonl(records) if fmt == "jsonl" else bundles.to_csv(records)
     if output:
-        from pathlib import Path
-        Path(output).write_text(text, encoding="utf-8")
+        outputs.write_text(output, text, force)
     else:
         click.echo(text, nl=False)
 
@@ -488,11 +516,12 @@ def check_quotes_(paths, documents):
 
 @cli.command()
 @click.argument("out", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace OUT even if it is not a file timeline published (never the live database).")
 @click.pass_context
-def publish(ctx, out):
+def publish(ctx, out, force):
     """Write OUT.db: a read-only SQLite copy of the log for Datasette and for download."""
     from . import database, publish as publishing
-    summary = publishing.publish(database.connect(ctx.obj["db"]), out)
+    summary = publishing.publish(database.connect(ctx.obj["db"]), out, force=force)
     click.echo(f"published {summary['event_count']} events, {summary['entity_count']} entities, "
                f"{summary['source_count']} sources to {summary['path']} (chain head {summary['head_hash']})")
 
@@ -548,22 +577,18 @@ def draft(ctx, document, source_key, title, publisher, url, published_on, entity
     """
     from pathlib import Path
 
-    from . import draft as drafting
+    from . import draft as drafting, output as outputs
     from .model import KEY
     if not KEY.match(source_key):
         raise TimelineError(f"--source-key {source_key!r} must be a slug: lowercase letters, digits and hyphens")
-    if output and Path(output).exists() and not force:
-        raise TimelineError(f"{output} exists; pass --force to overwrite it")
+    if output:
+        outputs.check_writable(output, force)
     index, _ = drafting.load_index(ctx.obj["db"])
     bundle = drafting.draft_file(document, source_key=source_key, index=index, title=title, publisher=publisher,
                                  url=url, published_on=published_on, entity=entity, language=language)
     text = drafting.to_yaml(bundle, document=Path(document).name)
     if output:
-        try:
-            Path(output).parent.mkdir(parents=True, exist_ok=True)
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as error:
-            raise TimelineError(f"{output}: {error.strerror or error}") from None
+        outputs.write_text(output, text, force, make_parents=True)
         click.echo(f"drafted {len(bundle['events'])} events for review: {output}", err=True)
     else:
         click.echo(text, nl=False)

@@ -123,22 +123,21 @@ EXTRA_SQL = [
 ]
 
 
-def publish(engine, out_path, built_at=None, verify_output=True):
+def publish(engine, out_path, built_at=None, verify_output=True, force=False):
     """Write the published SQLite file for the log behind `engine` to `out_path`.
 
     Returns a summary dict: path, head_hash, event_count, entity_count,
     source_count, built_at, schema_revision, timeline_version, bytes.
     Raises TimelineError (leaving any existing file at `out_path` untouched)
-    when the source is not a timeline database or the built file fails verify.
+    when the source is not a timeline database, the built file fails verify,
+    or `out_path` holds something publish did not write (see check_target).
     """
     database.check(engine)
     out = Path(out_path)
-    if out.is_dir():
-        raise TimelineError(f"{out} is a directory; give the path of the .db file to write")
-    if not out.parent.is_dir():
-        raise TimelineError(f"cannot publish to {out}: directory {out.parent} does not exist")
+    check_target(engine, out, force)
+    remove_stale_builds(out)
     built_at = built_at or _build_time()
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".building", dir=out.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.{os.getpid()}.", suffix=".building", dir=out.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # alembic creates the file itself; we only wanted a unique, hidden name
@@ -153,6 +152,79 @@ def publish(engine, out_path, built_at=None, verify_output=True):
                 leftover.unlink()
     summary.update(path=str(out), bytes=out.stat().st_size)
     return summary
+
+
+def check_target(engine, out, force=False):
+    """Refuse to replace what is not ours: publish writes only where it published before.
+
+    Never the live database it reads (not even with --force: the log would be
+    gone), never a device, a directory or a missing directory.  A symlink, a
+    live timeline database, or any file that is not a published file is
+    replaced only with `force`.
+    """
+    if _is_source_file(engine, out):
+        raise TimelineError(f"{out} is the database being published; publish to another file")
+    try:
+        if out.is_symlink():
+            if force:
+                return
+            raise TimelineError(f"{out} is a symbolic link; publish will not replace it (pass --force to replace the link)")
+        if out.is_dir():
+            raise TimelineError(f"{out} is a directory; give the path of the .db file to write")
+        if not out.parent.is_dir():
+            raise TimelineError(f"cannot publish to {out}: directory {out.parent} does not exist")
+        if not out.exists():
+            return
+        if not out.is_file():
+            raise TimelineError(f"{out} is not a regular file (a device or a pipe); publish will not replace it")
+    except OSError as error:
+        raise TimelineError(f"cannot publish to {out}: {error.strerror or error}") from None
+    if force or (read_publication(out) is not None and not _is_timeline_database(out)):
+        return
+    what = "a live timeline database" if _is_timeline_database(out) else "a file timeline did not publish"
+    raise TimelineError(f"{out} holds {what}; publish will not overwrite it (pass --force to replace it)")
+
+
+def _is_source_file(engine, out):
+    if engine.url.get_backend_name() != "sqlite" or not engine.url.database:
+        return False
+    try:
+        return out.exists() and Path(engine.url.database).resolve() == out.resolve()
+    except OSError:
+        return False
+
+
+def _is_timeline_database(path):
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'alembic_version'").fetchone() is not None
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+
+
+def remove_stale_builds(out):
+    """Delete the temporary files of publishes to `out` whose process is gone (killed mid-build)."""
+    for leftover in out.parent.glob(f".{out.name}.*.building*"):
+        pid = leftover.name[len(out.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and _alive(int(pid)):
+            continue  # another publish is building right now
+        try:
+            leftover.unlink()
+        except OSError:
+            pass
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def read_publication(path):
