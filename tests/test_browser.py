@@ -2,8 +2,8 @@
 
 Debian's chromium (/usr/bin/chromium) drives the pages through Playwright; no
 browser is ever downloaded.  Every request the pages make must stay on the
-local server: the site works offline.  The test saves a screenshot of the
-entity page to docs/screenshots/entity-page.png.
+local server: the site works offline.  Screenshots go to the test's own
+temporary folder: `make test` leaves the work tree as it found it.
 """
 from pathlib import Path
 
@@ -16,8 +16,6 @@ from .serving import timeline_serve
 from .test_publish import SCRIPT_SUMMARY, build_log
 
 CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parent.parent
-SCREENSHOT = ROOT / "docs" / "screenshots" / "entity-page.png"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -72,7 +70,7 @@ def state_value(page, key):
     return page.locator("table.tl-state tr", has=page.locator("td", has_text=key)).locator("td").nth(1).inner_text()
 
 
-def test_browse_from_home_to_an_entity_and_back_in_time(page, served):
+def test_browse_from_home_to_an_entity_and_back_in_time(page, served, tmp_path):
     base = served[0]
     page.goto(base + "/")
     page.get_by_role("link", name="Browse the entity timelines").click()
@@ -86,8 +84,9 @@ def test_browse_from_home_to_an_entity_and_back_in_time(page, served):
     assert page.locator("#event-4 .tl-badge").inner_text().lower() == "superseded"
     assert page.locator("svg[role=img]").count() >= 1
 
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    screenshot = tmp_path / "entity-page.png"
+    page.screenshot(path=str(screenshot), full_page=True)
+    assert screenshot.read_bytes().startswith(b"\x89PNG")
 
     # as of a date: the state changes and the form keeps the date
     page.fill("input[name=as_of]", "2025-01-15")
