@@ -185,8 +185,8 @@ def _interleaved(functions, rounds, warmup=3):
 
 
 def bench_append(results, big_db, export):
-    """Store.add_event on the large log vs on an empty log with the same registry and source."""
-    from timeline.store import Store
+    """Timeline.add on the large log vs on an empty log with the same registry and source."""
+    from timeline import Timeline
 
     small = DATA / "append-empty.db"
     fresh_db(small)
@@ -201,18 +201,16 @@ def bench_append(results, big_db, export):
                 break
     run_timeline("--db", small, "import", seed)
     seed.unlink()
-    stores = [Store.open(str(big_db)), Store.open(str(small))]
+    stores = [Timeline.open(str(big_db)), Timeline.open(str(small))]
     stamp = time.strftime("%Y%m%d%H%M%S")
     counter = [0]
 
     def append(store, entity):
         def go():
             counter[0] += 1
-            store.add_event({
-                "id": f"{entity}/bench-{stamp}-{counter[0]}", "entity": entity, "kind": "financial_result",
-                "date": "Q3 2026", "summary": "A benchmark figure.", "quote": "A benchmark figure.",
-                "attributes": {"metric": "revenue", "value": {"amount": counter[0], "unit": "USD"}},
-            }, source)
+            store.add(entity, "financial_result", "Q3 2026", "A benchmark figure.", "A benchmark figure.", source,
+                      id=f"{entity}/bench-{stamp}-{counter[0]}",
+                      attributes={"metric": "revenue", "value": {"amount": counter[0], "unit": "USD"}})
         return go
 
     for entity, label in ((APPEND_ENTITY, "an ordinary entity"), (synth.HEAVY, "the entity with 1% of the log")):
@@ -232,9 +230,9 @@ def bench_as_of(results, dbs):
     raw = sqlite3.connect(dbs["1m"])
     try:
         answers = {label: queries.state(conn, synth.PROBE, as_of=AS_OF) for label, conn in conns.items()}
-        ours = {k: v["event"] for k, v in answers["1m"]["state"].items()}
+        ours = {k: v.event for k, v in answers["1m"].state.items()}
         theirs = reference.state_as_of(raw, synth.PROBE, AS_OF)
-        same = ours == theirs and ours == {k: v["event"] for k, v in answers["10k"]["state"].items()}
+        same = ours == theirs and ours == {k: v.event for k, v in answers["10k"].state.items()}
         note = None if same else "ANSWERS DIFFER between timeline, the raw query and the small log"
         if not same:
             say(f"  {note}")

@@ -20,7 +20,9 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from timeline import database, projections, schema, store
+from timeline import database, projections, schema
+from timeline.backends import postgresql as postgresql_backend
+from timeline.backends.postgresql import LOG_LOCK_ID
 from timeline.cli import cli as timeline_cli
 
 from . import postgres
@@ -73,8 +75,7 @@ def log_rows(url):
 def projection_rows(url):
     engine = database.connect(url)
     with engine.connect() as conn:
-        return {table.name: projections._normalised([r._mapping for r in conn.execute(sa.select(table))],
-                                                    projections.SORT_KEYS[table.name])
+        return {table.name: projections.stored(conn, table)
                 for table in schema.PROJECTIONS}
 
 
@@ -204,16 +205,14 @@ def test_what_postgresql_cannot_store_sqlite_refuses_too(loaded, args, message):
 
 WORKER = r"""
 import sys
-from timeline.store import Store
+from timeline import Timeline
 url, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-store = Store.open(url)
+timeline = Timeline.open(url)
 for i in range(count):
-    event_id = store.add_event({
-        "id": f"acme/{name}/{i}", "entity": "acme", "kind": "launch", "date": "2025-07-01",
-        "summary": f"{name} launch {i}", "quote": f"We launched {name}-{i}.",
-        "attributes": {"product": f"{name}-{i}"}}, "acme-q2-2025")
+    event_id = timeline.add("acme", "launch", "2025-07-01", f"{name} launch {i}", f"We launched {name}-{i}.",
+                            "acme-q2-2025", id=f"acme/{name}/{i}", attributes={"product": f"{name}-{i}"})
     if i % 3 == 2:
-        store.correct(event_id, {"summary": f"{name} launch {i}, corrected"}, "typo")
+        timeline.correct(event_id, "typo", summary=f"{name} launch {i}, corrected")
 """
 
 IMPORT_BUNDLE = """\
@@ -313,7 +312,7 @@ def test_curators_running_init_at_once_take_turns(pg, corpus):
 def test_a_writer_waits_for_the_log_lock(pg_loaded):
     """Holding the advisory lock elsewhere makes `timeline add` wait on it, then finish."""
     with connect_raw(pg_loaded.db) as holder:
-        holder.execute("SELECT pg_advisory_xact_lock(%s)", (store.LOG_LOCK_ID,))
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", (LOG_LOCK_ID,))
         adding = subprocess.Popen([*timeline_command(), "--db", pg_loaded.db, "add", "--entity", "acme",
                                    "--kind", "note", "--date", "2025-07-01", "--summary", "Waited.",
                                    "--quote", "Waited.", "--source", "acme-q2-2025", "--id", "acme/waited"],
@@ -323,7 +322,7 @@ def test_a_writer_waits_for_the_log_lock(pg_loaded):
         while not waiting and time.monotonic() < deadline and adding.poll() is None:
             waiting = holder.execute(
                 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-                "AND objid::text::bigint = %s AND pid <> pg_backend_pid()", (store.LOG_LOCK_ID,)).fetchone()[0]
+                "AND objid::text::bigint = %s AND pid <> pg_backend_pid()", (LOG_LOCK_ID,)).fetchone()[0]
             time.sleep(0.05)
         assert waiting == 1, "timeline add did not wait on the log lock"
         assert adding.poll() is None
@@ -334,10 +333,10 @@ def test_a_writer_waits_for_the_log_lock(pg_loaded):
 
 
 def test_a_lock_held_too_long_is_a_one_line_error(pg_loaded, monkeypatch):
-    monkeypatch.setattr(database, "BUSY_TIMEOUT_SECONDS", 1)
+    monkeypatch.setattr(postgresql_backend.PostgreSQL, "busy_timeout_seconds", 1)
     before = head(pg_loaded.db)
     with connect_raw(pg_loaded.db) as holder:
-        holder.execute("SELECT pg_advisory_xact_lock(%s)", (store.LOG_LOCK_ID,))
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", (LOG_LOCK_ID,))
         result = pg_loaded("add", "--entity", "acme", "--kind", "note", "--date", "2025-07-01",
                            "--summary", "x", "--quote", "x", "--source", "acme-q2-2025")
         holder.rollback()
@@ -417,8 +416,8 @@ def test_copy_refuses_a_broken_source_and_leaves_the_target_empty(tmp_path, pg):
 
 def test_copy_checks_what_arrived(tmp_path, pg, monkeypatch):
     """A copy that does not verify on arrival is rolled back: the target stays empty."""
-    from timeline import copy as copying
-    original = copying._copy_table
+    from timeline import transfer
+    original = transfer._copy_table
 
     def lose_the_last_event(source, target, table):
         count = original(source, target, table)
@@ -427,7 +426,7 @@ def test_copy_checks_what_arrived(tmp_path, pg, monkeypatch):
             target.exec_driver_sql("DELETE FROM events WHERE seq = (SELECT max(seq) FROM events)")
         return count
 
-    monkeypatch.setattr(copying, "_copy_table", lose_the_last_event)
+    monkeypatch.setattr(transfer, "_copy_table", lose_the_last_event)
     result = a_rich_log(Cli(tmp_path / "log.db"), tmp_path)("copy", "--to", pg)
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: the copy does not match its source, nothing was written: 6 events")

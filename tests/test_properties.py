@@ -8,8 +8,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from timeline import bundles, projections, queries, verify
-from timeline.store import Store
+from timeline import Timeline, loading, projections, rules
 
 from .conftest import write_corpus
 
@@ -48,30 +47,31 @@ operations = st.lists(st.one_of(
 ), min_size=1, max_size=25)
 
 
-def fresh_store(directory):
-    store = Store.init(str(Path(directory) / "timeline.db"))
-    store.import_bundles(bundles.read([write_corpus(Path(directory) / "events")]))
-    return store
+def fresh_timeline(directory):
+    timeline = Timeline.init(str(Path(directory) / "timeline.db"))
+    timeline.import_paths([write_corpus(Path(directory) / "events")])
+    return timeline
 
 
-def run(store, ops, batched=False):
+def run(timeline, ops):
     """Apply random operations; corrections and retractions pick a standing event."""
     counter = 0
     for op in ops:
-        with store.engine.connect() as conn:
-            standing = [r for r in queries.log(conn) if r["status"] == "current" and not r["retracts"]]
+        standing = [r for r in timeline.log() if r.status == "current" and not r.retracts]
         if op[0] == "add":
             counter += 1
-            store.add_event({**op[1], "id": f"{op[1]['entity']}/gen-{counter}"}, "acme-q2-2025")
+            event = dict(op[1])
+            timeline.add(event.pop("entity"), event.pop("kind"), event.pop("date"), event.pop("summary"),
+                         event.pop("quote"), "acme-q2-2025", id=f"{op[1]['entity']}/gen-{counter}", **event)
         elif standing and op[0] == "correct":
             target = standing[op[1] % len(standing)]
             change = {"summary": {"summary": "corrected"},
                       "attributes": {"attributes": {}},
                       "date": {"valid_from": op[3], "valid_to": op[3], "precision": "day", "date_note": "fixed", "date": op[3]}}[op[2]]
-            store.correct(target["event_id"], change, "random correction")
+            timeline.correct(target.event_id, "random correction", **change)
         elif standing and op[0] == "retract":
             target = standing[op[1] % len(standing)]
-            store.retract(target["event_id"], "random retraction")
+            timeline.retract(target.event_id, "random retraction")
 
 
 PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -81,28 +81,25 @@ PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[Healt
 @given(ops=operations)
 def test_incremental_projections_equal_a_replay(ops):
     with tempfile.TemporaryDirectory() as directory:
-        store = fresh_store(directory)
-        run(store, ops)
-        with store.engine.connect() as conn:
+        timeline = fresh_timeline(directory)
+        run(timeline, ops)
+        with timeline.engine.connect() as conn:
             assert projections.compare(conn) == []
-            assert verify.verify(conn).ok
+        assert timeline.verify().ok
 
 
 @PROPERTY
 @given(ops=operations)
 def test_export_then_import_reproduces_the_chain_head(ops):
     with tempfile.TemporaryDirectory() as directory:
-        store = fresh_store(directory)
-        run(store, ops)
-        with store.engine.connect() as conn:
-            text = bundles.to_jsonl(queries.export_records(conn))
-            head = queries.head(conn)
+        timeline = fresh_timeline(directory)
+        run(timeline, ops)
+        text, head = timeline.export(), timeline.head()
         (Path(directory) / "log.jsonl").write_text(text, encoding="utf-8")
-        copy = Store.init(str(Path(directory) / "copy.db"))
-        copy.import_bundles(bundles.read([Path(directory) / "log.jsonl"]))
-        with copy.engine.connect() as conn:
-            assert queries.head(conn) == head
-            assert bundles.to_jsonl(queries.export_records(conn)) == text
+        copy = Timeline.init(str(Path(directory) / "copy.db"))
+        copy.import_paths([Path(directory) / "log.jsonl"])
+        assert copy.head() == head
+        assert copy.export() == text
 
 
 def brute_force_state(events, entity, as_of=None, known_at=None):
@@ -128,7 +125,7 @@ def brute_force_state(events, entity, as_of=None, known_at=None):
             continue
         if as_of and event["valid_from"] > as_of:
             continue
-        key = projections.state_key_of(event)
+        key = rules.state_key_of(event)
         if key is None:
             continue
         candidates = best.setdefault(key, [])
@@ -141,11 +138,11 @@ def brute_force_state(events, entity, as_of=None, known_at=None):
 @given(ops=operations, as_of=st.one_of(st.none(), day), known_at=st.one_of(st.none(), day))
 def test_as_of_and_known_at_equal_a_brute_force_scan(ops, as_of, known_at):
     with tempfile.TemporaryDirectory() as directory:
-        store = fresh_store(directory)
-        run(store, ops)
-        with store.engine.connect() as conn:
-            events = projections.load_events(conn)
-            for entity in ENTITIES:
-                answer = queries.state(conn, entity, as_of=as_of, known_at=known_at)["state"]
-                expected = brute_force_state(events, entity, as_of, known_at)
-                assert {key: entry["event"] for key, entry in answer.items()} == expected, json.dumps(answer)
+        timeline = fresh_timeline(directory)
+        run(timeline, ops)
+        with timeline.engine.connect() as conn:
+            events = loading.load_events(conn)
+        for entity in ENTITIES:
+            answer = timeline.state(entity, as_of=as_of, known_at=known_at).to_dict()["state"]
+            expected = brute_force_state(events, entity, as_of, known_at)
+            assert {key: entry["event"] for key, entry in answer.items()} == expected, json.dumps(answer)

@@ -274,14 +274,14 @@ def test_state_values_give_the_state_timeline_show_gives(built):
     _, out = built
     engine = sa.create_engine(f"sqlite:///{out}")
     with engine.connect() as conn:
-        current = queries.state(conn, "nova")["state"]
+        current = queries.state(conn, "nova").state
         rows = conn.execute(sa.text("SELECT key, event_id, display FROM state_values WHERE status = 'current'")).all()
     engine.dispose()
     winners = {}
     for key, event_id, display in rows:
         winners.setdefault(key, []).append(event_id)
     assert set(current) == set(winners)
-    assert current["revenue/quarter"]["event"] == f"{CORRECTED}/v2"
+    assert current["revenue/quarter"].event == f"{CORRECTED}/v2"
     assert any(display == "156,100,000 USD" for _, _, display in rows)
 
 

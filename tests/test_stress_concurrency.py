@@ -1,8 +1,8 @@
 """Concurrent writers: 4 processes append 2,500 events each to one log, at once.
 
 Each process appends the way curators do, in small units: it imports
-one-source YAML bundles of 7 events (Store.import_bundles, what `timeline
-import` calls) and, between them, adds single events (Store.add_event, what
+one-source YAML bundles of 7 events (Timeline.import_bundles, what `timeline
+import` calls) and, between them, adds single events (Timeline.add, what
 `timeline add` calls): 700 transactions per process, released together by a
 start barrier.  Afterwards the log must hold exactly the 10,000 events, in
 one unbroken chain (seq 1..N, each prev_hash the previous hash), with no
@@ -62,23 +62,21 @@ def bundle_yaml(worker, number, first):
 
 def work(db, worker, go_file, ready_file):
     """One writer: BUNDLES bundle imports with SINGLES single appends spread between them."""
-    from timeline import bundles
-    from timeline.store import Store
+    from timeline import Timeline, bundles
 
-    store = Store.open(db)
+    timeline = Timeline.open(db)
     Path(ready_file).touch()
     while not Path(go_file).exists():
         time.sleep(0.005)
     n, singles_left = 0, SINGLES
     for number in range(BUNDLES):
-        store.import_bundles([bundles.read_yaml(bundle_yaml(worker, number, n), f"w{worker}-{number}.yml")])
+        timeline.import_bundles([bundles.read_yaml(bundle_yaml(worker, number, n), f"w{worker}-{number}.yml")])
         n += BUNDLE_EVENTS
         for _ in range(-(-singles_left // (BUNDLES - number))):  # spread the singles evenly
             entity = ENTITIES[n % len(ENTITIES)]
-            store.add_event({"id": f"{entity}/w{worker}-{n}", "entity": entity, "kind": "headquarters",
-                             "date": f"2025-{n % 12 + 1:02d}-01", "summary": f"Worker {worker} move {n}.",
-                             "attributes": {"location": f"City {worker}-{n}"}, "quote": f"Moved, {n}."},
-                            f"w{worker}-b0")
+            timeline.add(entity, "headquarters", f"2025-{n % 12 + 1:02d}-01", f"Worker {worker} move {n}.",
+                         f"Moved, {n}.", f"w{worker}-b0", id=f"{entity}/w{worker}-{n}",
+                         attributes={"location": f"City {worker}-{n}"})
             n += 1
             singles_left -= 1
     assert n == EVENTS_PER_WORKER

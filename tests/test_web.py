@@ -154,7 +154,7 @@ def test_entity_page_state_is_queries_state(site):
     with engine.connect() as conn:
         for as_of, known_at in ((None, None), ("2025-01-15", None), (None, "2025-09-30"), ("2025-06-30", "2025-10-15")):
             page = pages.entity_page(conn, "nova", as_of, known_at)
-            expected = queries.state(conn, "nova", as_of=as_of, known_at=known_at)["state"]
+            expected = queries.state(conn, "nova", as_of=as_of, known_at=known_at).to_dict()["state"]
             assert [r["key"] for r in page["state"]] == list(expected)
             assert [r["event"] for r in page["state"]] == [e["event"] for e in expected.values()]
     engine.dispose()
@@ -276,7 +276,7 @@ def test_state_as_of_query_is_timeline_show(ds, site, as_of):
     engine = sa.create_engine(f"sqlite:///{site[1]}")
     with engine.connect() as conn:
         for entity in ("nova", "orbit"):
-            expected = {k: v["event"] for k, v in queries.state(conn, entity, as_of=as_of)["state"].items()}
+            expected = {k: v["event"] for k, v in queries.state(conn, entity, as_of=as_of).to_dict()["state"].items()}
             assert _canned_state(ds, "state_as_of", entity, as_of=as_of) == expected
     engine.dispose()
 
@@ -286,7 +286,7 @@ def test_state_as_of_query_is_timeline_show(ds, site, as_of):
 def test_known_at_query_is_timeline_show(ds, site, known_at, as_of):
     engine = sa.create_engine(f"sqlite:///{site[1]}")
     with engine.connect() as conn:
-        expected = {k: v["event"] for k, v in queries.state(conn, "nova", as_of=as_of, known_at=known_at)["state"].items()}
+        expected = {k: v["event"] for k, v in queries.state(conn, "nova", as_of=as_of, known_at=known_at).to_dict()["state"].items()}
     engine.dispose()
     assert _canned_state(ds, "known_at", "nova", known_at=known_at, as_of=as_of) == expected
     if known_at == "2025-09-30":

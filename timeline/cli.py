@@ -62,9 +62,9 @@ def _count(n, noun):
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def _store(ctx):
-    from .store import Store
-    return Store.open(ctx.obj["db"])
+def _timeline(ctx):
+    from .api import Timeline
+    return Timeline.open(ctx.obj["db"])
 
 
 def _print_json(value):
@@ -74,7 +74,7 @@ def _print_json(value):
 def _emit(rows, as_json, line):
     """Rows as JSON, or one `line(row)` each: what every listing command prints."""
     if as_json:
-        _print_json(rows)
+        _print_json([row.to_dict() for row in rows])
         return
     for row in rows:
         click.echo(line(row))
@@ -97,9 +97,8 @@ def cli(ctx, db):
 @click.pass_context
 def init(ctx):
     """Create the database, or upgrade it to the current schema."""
-    from .store import Store
-    store = Store.init(ctx.obj["db"])
-    click.echo(f"ready: {store.engine.url.render_as_string(hide_password=True)}")
+    from .api import Timeline
+    click.echo(f"ready: {Timeline.init(ctx.obj['db']).url}")
 
 
 @cli.command("import")
@@ -107,32 +106,24 @@ def init(ctx):
 @click.pass_context
 def import_(ctx, paths):
     """Import YAML bundles and JSON Lines exports (files or directories), in one transaction."""
-    from . import bundles
-    from .store import bulk_allocation
-    store = _store(ctx)
-    with bulk_allocation():  # reading a large export allocates as much as importing it
-        report = store.import_bundles(bundles.read(paths))
-    click.echo(report.summary())
-
-
-def _attributes(options, kind):
-    from . import vocabulary
-    attributes = {}
-    for option in options:
-        attributes.update(vocabulary.parse_attribute_option(option, kind))
-    return attributes
+    click.echo(_timeline(ctx).import_paths(paths).summary())
 
 
 def _new_source(source_key, url, title, published_on, publisher):
-    """A source mapping when the options describe a new document, else None."""
+    """The cited source: a key, or a new source's mapping when the options describe one."""
     if not (url or title or published_on):
-        return None
+        return source_key
     if not (title and published_on):
         raise TimelineError("a new source needs --source-title and --published-on (and --source-url if it has one)")
-    if not source_key:
-        import re
-        source_key = re.sub(r"[^a-z0-9]+", "-", f"{title.lower()[:60]}-{published_on}").strip("-")
     return {"key": source_key, "title": title, "url": url, "published_on": published_on, "publisher": publisher}
+
+
+def _attrs(options):
+    """--attr KEY=VALUE options, checked for their shape (the kind types the values)."""
+    for option in options:
+        if "=" not in option:
+            raise TimelineError(f"--attr {option!r} must look like key=value")
+    return options
 
 
 def event_options(command):
@@ -169,11 +160,10 @@ def add(ctx, event_id, entity, counterparty, kind, date_text, date_note, reporte
     for name, value in (("--entity", entity), ("--kind", kind), ("--date", date_text), ("--summary", summary), ("--quote", quote)):
         if not value:
             raise click.UsageError(f"Missing option '{name}'.")
-    source = _new_source(source_key, source_url, source_title, published_on, publisher) or source_key
-    raw = {"id": event_id, "entity": entity, "counterparty": counterparty, "kind": kind, "date": date_text,
-           "date_note": date_note, "reported_on": reported_on, "summary": summary, "quote": quote,
-           "attributes": _attributes(attrs, kind)}
-    click.echo(_store(ctx).add_event({k: v for k, v in raw.items() if v is not None}, source))
+    source = _new_source(source_key, source_url, source_title, published_on, publisher)
+    click.echo(_timeline(ctx).add(entity, kind, date_text, summary, quote, source, attrs=_attrs(attrs),
+                                  counterparty=counterparty, id=event_id, date_note=date_note,
+                                  reported_on=reported_on))
 
 
 @cli.command()
@@ -184,26 +174,10 @@ def add(ctx, event_id, entity, counterparty, kind, date_text, date_note, reporte
 def correct(ctx, event_id, reason, entity, counterparty, kind, date_text, date_note, reported_on, summary, quote,
             attrs, source_key, source_url, source_title, published_on, publisher):
     """Append a corrected version of EVENT_ID that supersedes it; prints the new id."""
-    store = _store(ctx)
     source = _new_source(source_key, source_url, source_title, published_on, publisher)
-    if source:
-        store.add_source(source)
-        source_key = source["key"]
-    if attrs and not kind:
-        kind = _event_kind(store, event_id)
-    changes = {"entity": entity, "counterparty": counterparty, "kind": kind, "date": date_text,
-               "date_note": date_note, "reported_on": reported_on, "summary": summary, "quote": quote,
-               "attributes": _attributes(attrs, kind) if attrs else None}
-    click.echo(store.correct(event_id, changes, reason, source=source_key))
-
-
-def _event_kind(store, event_id):
-    from . import queries
-    with store.engine.connect() as conn:
-        rows = [r for r in queries.log(conn) if r["event_id"] == event_id]
-    if not rows:
-        raise TimelineError(f"cannot correct '{event_id}': no such event")
-    return rows[0]["kind"]
+    click.echo(_timeline(ctx).correct(event_id, reason, source, attrs=_attrs(attrs), entity=entity,
+                                      counterparty=counterparty, kind=kind, date=date_text, date_note=date_note,
+                                      reported_on=reported_on, summary=summary, quote=quote))
 
 
 @cli.command()
@@ -213,7 +187,7 @@ def _event_kind(store, event_id):
 @click.pass_context
 def retract(ctx, event_id, reason, source_key):
     """Append a retraction of EVENT_ID; the event stays in the log."""
-    click.echo(_store(ctx).retract(event_id, reason, source=source_key))
+    click.echo(_timeline(ctx).retract(event_id, reason, source_key))
 
 
 @cli.group()
@@ -232,23 +206,9 @@ def entity():
 @click.pass_context
 def entity_add(ctx, key, name, entity_type, aliases, parent, fiscal_year_end, note):
     """Add entity KEY, or new aliases to it; entities are never edited."""
-    store = _store(ctx)
-    existing = _existing_entity(store, key)
-    if existing is None and not (name and entity_type):
-        raise TimelineError(f"entity '{key}' is new: give --name and --type")
-    raw = {**(existing or {}), "key": key, "aliases": list(aliases)}
-    raw.update({k: v for k, v in (("name", name), ("type", entity_type), ("parent", parent),
-                                  ("fiscal_year_end", fiscal_year_end), ("note", note)) if v is not None})
-    click.echo(store.add_entity(raw).summary())
-
-
-def _existing_entity(store, key):
-    from . import queries
-    with store.engine.connect() as conn:
-        found = [e for e in queries.entities(conn) if e["key"] == key]
-    if not found:
-        return None
-    return {k: v for k, v in found[0].items() if k != "aliases" and v is not None}
+    report = _timeline(ctx).add_entity(key, name=name, type=entity_type, aliases=aliases, parent=parent,
+                                       fiscal_year_end=fiscal_year_end, note=note)
+    click.echo(report.summary())
 
 
 @cli.group()
@@ -269,9 +229,9 @@ def source():
 @click.pass_context
 def source_add(ctx, key, title, url, publisher, published_on, document_type, language, sha256, note):
     """Add source KEY."""
-    raw = {"key": key, "title": title, "url": url, "publisher": publisher, "published_on": published_on,
-           "document_type": document_type, "language": language, "sha256": sha256, "note": note}
-    click.echo(_store(ctx).add_source({k: v for k, v in raw.items() if v is not None}).summary())
+    report = _timeline(ctx).add_source(key, title, published_on, url=url, publisher=publisher,
+                                       document_type=document_type, language=language, sha256=sha256, note=note)
+    click.echo(report.summary())
 
 
 @cli.command()
@@ -279,9 +239,7 @@ def source_add(ctx, key, title, url, publisher, published_on, document_type, lan
 @click.pass_context
 def status(ctx, paths):
     """Compare the database with the bundles under PATHS (usually events/): which events only one holds."""
-    from . import curation
-    with _store(ctx).engine.connect() as conn:
-        found = curation.status(conn, paths)
+    found = _timeline(ctx).status(paths)
     where = ", ".join(paths)
     if found.in_step:
         click.echo(f"{where} and the database hold the same {found.in_both} events")
@@ -300,8 +258,7 @@ def status(ctx, paths):
 @click.pass_context
 def rebuild(ctx):
     """Replay the log into fresh projections."""
-    count = _store(ctx).rebuild()
-    click.echo(f"rebuilt projections from {count} events")
+    click.echo(f"rebuilt projections from {_timeline(ctx).rebuild()} events")
 
 
 # ---- reading ----
@@ -324,28 +281,18 @@ def _iso_option(value, name):
 @click.pass_context
 def show(ctx, entity_name, as_of, known_at, as_json):
     """The state of ENTITY, now or as of / as known at a date."""
-    from . import queries
+    from . import display
     as_of, known_at = _iso_option(as_of, "--as-of"), _iso_option(known_at, "--known-at")
-    with _store(ctx).engine.connect() as conn:
-        result = queries.state(conn, queries.resolve(conn, entity_name), as_of=as_of, known_at=known_at)
+    result = _timeline(ctx).state(entity_name, as_of=as_of, known_at=known_at)
     if as_json:
-        _print_json(result)
+        _print_json(result.to_dict())
         return
     when = " ".join(filter(None, [f"as of {as_of}" if as_of else "", f"as known at {known_at}" if known_at else ""]))
-    click.echo(f"{result['entity']}{' ' + when if when else ''}")
-    for key, entry in result["state"].items():
-        click.echo(f"  {key:<34} {format_value(entry):<28} {entry['period']:<12} {entry['event']}  [{entry['source']}]")
-    if not result["state"]:
+    click.echo(f"{result.entity}{' ' + when if when else ''}")
+    for key, entry in result.state.items():
+        click.echo(f"  {key:<34} {display.state_value(entry):<28} {entry.period:<12} {entry.event}  [{entry.source}]")
+    if not result.state:
         click.echo("  (no state)")
-
-
-def format_value(entry):
-    value = entry["value"]
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        text = f"{value:,}" if isinstance(value, int) or not float(value).is_integer() else f"{int(value):,}"
-        qualifier = f"{entry['qualifier'].replace('_', ' ')} " if entry.get("qualifier") else ""
-        return f"{qualifier}{text} {entry['unit']}"
-    return str(value)
 
 
 @cli.command("log")
@@ -355,16 +302,10 @@ def format_value(entry):
 @click.pass_context
 def log_(ctx, entity_name, kind, as_json):
     """Every event in order of recording, with its status (current, superseded, retracted)."""
-    from . import queries, vocabulary
-    if kind:
-        vocabulary.check_kind(kind)
-    with _store(ctx).engine.connect() as conn:
-        rows = queries.log(conn, queries.resolve(conn, entity_name) if entity_name else None, kind)
-
     def line(row):
-        mark = "" if row["status"] == "current" else f" [{row['status']} by {row['changed_by']}]"
-        return f"{row['seq']:>6}  {row['period']:<12} {row['kind']:<17} {row['event_id']}{mark}\n        {row['summary']}"
-    _emit(rows, as_json, line)
+        mark = "" if row.status == "current" else f" [{row.status} by {row.changed_by}]"
+        return f"{row.seq:>6}  {row.period:<12} {row.kind:<17} {row.event_id}{mark}\n        {row.summary}"
+    _emit(_timeline(ctx).log(entity_name, kind), as_json, line)
 
 
 @cli.command()
@@ -374,18 +315,14 @@ def log_(ctx, entity_name, kind, as_json):
 @click.pass_context
 def history(ctx, entity_name, metric, as_json):
     """Every value reported for METRIC of ENTITY, by period, with corrections."""
-    from . import queries, vocabulary
-    from .errors import did_you_mean
-    if metric not in vocabulary.metrics():
-        raise TimelineError(f"unknown metric '{metric}'{did_you_mean(metric, vocabulary.metrics())}")
-    with _store(ctx).engine.connect() as conn:
-        rows = queries.history(conn, queries.resolve(conn, entity_name), metric)
+    from . import display, vocabulary
+    vocabulary.check_metric(metric)
 
     def line(row):
-        flags = ",".join(f for f in ("first_reported", "latest") if row[f]) or row["status"]
-        value = format_value({"value": row["amount"], "unit": row["unit"], "qualifier": row["qualifier"]})
-        return f"{row['period']:<12} {value:<28} reported {row['reported_on']}  {flags:<22} {row['event']}"
-    _emit(rows, as_json, line)
+        flags = ",".join(f for f in ("first_reported", "latest") if getattr(row, f)) or row.status
+        value = display.quantity(row.amount, row.unit, row.qualifier)
+        return f"{row.period:<12} {value:<28} reported {row.reported_on}  {flags:<22} {row.event}"
+    _emit(_timeline(ctx).history(entity_name, metric), as_json, line)
 
 
 @cli.command("entities")
@@ -393,14 +330,10 @@ def history(ctx, entity_name, metric, as_json):
 @click.pass_context
 def entities_(ctx, as_json):
     """List the entity registry."""
-    from . import queries
-    with _store(ctx).engine.connect() as conn:
-        rows = queries.entities(conn)
-
     def line(row):
-        aliases = f"  ({', '.join(row['aliases'])})" if row["aliases"] else ""
-        return f"{row['key']:<32} {row['type']:<13} {row['name']}{aliases}"
-    _emit(rows, as_json, line)
+        aliases = f"  ({', '.join(row.aliases)})" if row.aliases else ""
+        return f"{row.key:<32} {row.type:<13} {row.name}{aliases}"
+    _emit(_timeline(ctx).entities(), as_json, line)
 
 
 @cli.command("sources")
@@ -408,10 +341,8 @@ def entities_(ctx, as_json):
 @click.pass_context
 def sources_(ctx, as_json):
     """List the cited documents."""
-    from . import queries
-    with _store(ctx).engine.connect() as conn:
-        rows = queries.sources(conn)
-    _emit(rows, as_json, lambda row: f"{row['key']:<44} {row['published_on']:<12} {row['events']:>4} events  {row['title']}")
+    _emit(_timeline(ctx).sources(), as_json,
+          lambda row: f"{row.key:<44} {row.published_on:<12} {row.events:>4} events  {row.title}")
 
 
 @cli.command()
@@ -455,12 +386,8 @@ def parse_date(text, base, fiscal_year_end, as_json):
 @click.pass_context
 def verify_(ctx, db):
     """Check the hash chain and the projections of the database (or of DB, e.g. a published file)."""
-    from . import database, verify
-    engine = database.connect(db or ctx.obj["db"])
-    if not db:
-        database.check(engine)
-    with engine.connect() as conn:
-        verdict = verify.verify(conn)
+    from .api import Timeline
+    verdict = Timeline.verify_file(db) if db else _timeline(ctx).verify()
     if not verdict.ok:
         raise TimelineError(verdict.message())
     click.echo(verdict.message())
@@ -473,12 +400,10 @@ def verify_(ctx, db):
 @click.pass_context
 def export(ctx, fmt, output, force):
     """Write the whole log: JSON Lines (re-importable) or CSV (events only)."""
-    from . import bundles, output as outputs, queries
+    from . import output as outputs
     if output:
         outputs.check_writable(output, force)
-    with _store(ctx).engine.connect() as conn:
-        records = queries.export_records(conn)
-        text = bundles.to_jsonl(records) if fmt == "jsonl" else bundles.to_csv(records)
+    text = _timeline(ctx).export(fmt)
     if output:
         outputs.write_text(output, text, force)
     else:
@@ -492,10 +417,8 @@ def export(ctx, fmt, output, force):
 @click.pass_context
 def copy_(ctx, from_db, to_db):
     """Copy the whole log between databases (SQLite <-> PostgreSQL), hashes and all, and verify it."""
-    from . import database
-    from .copy import copy_log
-    copied = copy_log(database.connect(from_db or ctx.obj["db"]), database.connect(to_db, must_exist=False))
-    click.echo(copied.summary())
+    from .api import Timeline
+    click.echo(Timeline.open(from_db or ctx.obj["db"]).copy_to(to_db).summary())
 
 
 @cli.command("check-quotes")
@@ -520,10 +443,9 @@ def check_quotes_(paths, documents):
 @click.pass_context
 def publish(ctx, out, force):
     """Write OUT.db: a read-only SQLite copy of the log for Datasette and for download."""
-    from . import database, publish as publishing
-    summary = publishing.publish(database.connect(ctx.obj["db"]), out, force=force)
-    click.echo(f"published {summary['event_count']} events, {summary['entity_count']} entities, "
-               f"{summary['source_count']} sources to {summary['path']} (chain head {summary['head_hash']})")
+    published = _timeline(ctx).publish(out, force=force)
+    click.echo(f"published {published.event_count} events, {published.entity_count} entities, "
+               f"{published.source_count} sources to {published.path} (chain head {published.head_hash})")
 
 
 @cli.command()
@@ -539,14 +461,15 @@ def publish(ctx, out, force):
 def serve(ctx, port, host, out, metadata_path, template_dir):
     """Publish the log if it changed, then browse it with Datasette (read-only, downloadable)."""
     from pathlib import Path
-    from . import database, publish as publishing
     from .web import server
-    engine = database.connect(ctx.obj["db"])
-    database.check(engine)
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    if publishing.is_stale(engine, out):
-        summary = publishing.publish(engine, out)
-        click.echo(f"published {summary['event_count']} events to {out} (chain head {summary['head_hash'][:12]}…)")
+    timeline = _timeline(ctx)
+    try:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise TimelineError(f"cannot publish to {out}: {error.strerror or error}") from None
+    published = timeline.publish(out, if_stale=True)
+    if published:
+        click.echo(f"published {published.event_count} events to {out} (chain head {published.head_hash[:12]}…)")
     else:
         click.echo(f"{out} is up to date with the log")
     server.serve(out, host=host, port=port, metadata_path=metadata_path or server.default_metadata_path(),
@@ -578,7 +501,7 @@ def draft(ctx, document, source_key, title, publisher, url, published_on, entity
     from pathlib import Path
 
     from . import draft as drafting, output as outputs
-    from .model import KEY
+    from .validation import KEY
     if not KEY.match(source_key):
         raise TimelineError(f"--source-key {source_key!r} must be a slug: lowercase letters, digits and hyphens")
     if output:

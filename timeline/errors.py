@@ -30,3 +30,8 @@ def did_you_mean(word, choices):
     if not close:
         return ""
     return " — did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+
+
+def first_line(error):
+    """The first line of a database error's message (the driver's own, when wrapped)."""
+    return str(getattr(error, "orig", error)).splitlines()[0]

@@ -36,8 +36,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from . import __version__, database, dates, projections, queries, schema, vocabulary
+from . import __version__, database, display, rules, schema
+from .backends import backend_for
 from .errors import TimelineError
+from .loading import head, load_events
 
 # copied in this order: what a row refers to is copied before it
 COPIED_TABLES = (schema.entities, schema.entity_aliases, schema.sources, schema.events) + schema.PROJECTIONS
@@ -250,10 +252,10 @@ def is_stale(engine, path):
     if record is None:
         return True
     with engine.connect() as conn:
-        count, head = queries.head(conn)
+        count, head_hash = head(conn)
         revision = database.current_revision(conn)
     return (record.get("event_count"), record.get("head_hash"), record.get("schema_revision"),
-            record.get("timeline_version")) != (count, head or _genesis(), revision, __version__)
+            record.get("timeline_version")) != (count, head_hash or _genesis(), revision, __version__)
 
 
 # ---- building ----
@@ -261,11 +263,9 @@ def is_stale(engine, path):
 def _build(engine, tmp, built_at, verify_output):
     out_engine = database.connect(str(tmp), must_exist=False)
     database.upgrade(out_engine)  # the live schema: tables, indexes, triggers, the timeline view
-    with engine.connect() as src, out_engine.connect() as dst:
-        if src.dialect.name == "postgresql":
-            # one snapshot for every table, so the projections match the events copied
-            src = src.execution_options(isolation_level="REPEATABLE READ")
-        with src.begin(), dst.begin():
+    # one snapshot for every table, so the projections match the events copied
+    with backend_for(engine).read_snapshot(engine) as src, out_engine.connect() as dst:
+        with dst.begin():
             revision = database.current_revision(src)
             counts = {table.name: _copy(src, dst, table) for table in COPIED_TABLES}
             dst.exec_driver_sql("DROP TABLE alembic_version")
@@ -305,19 +305,19 @@ def _copy(src, dst, table):
 
 def _write_helpers(dst):
     """event_periods and state_values, computed from the copied events."""
-    events = projections.load_events(dst)
+    events = load_events(dst)
     status = dict(dst.execute(sa.select(schema.event_status.c.event_id, schema.event_status.c.status)).all())
     periods, values = [], []
     for event in events:
-        period = period_label(event["valid_from"], event["valid_to"], event["precision"])
+        period = display.period(event["valid_from"], event["valid_to"], event["precision"])
         periods.append({"seq": event["seq"], "period": period})
-        key = projections.state_key_of(event)
+        key = rules.state_key_of(event)
         if key is None:
             continue
-        row = projections.state_row(event, key)
+        row = rules.state_row(event, key)
         value = json.loads(row["value"])
         values.append({
-            **row, "display": display_value(value),
+            **row, "display": display.value(value),
             "qualifier": value.get("qualifier") if isinstance(value, dict) else None,
             "period": period, "status": status.get(event["id"], "current"),
         })
@@ -384,35 +384,3 @@ def _build_time():
 def _genesis():
     from .chain import GENESIS
     return GENESIS
-
-
-# ---- formatting shared with the web pages ----
-
-def period_label(valid_from, valid_to, precision):
-    """"Q2 2025" for a quarter; the plain span if the dates cannot be labelled."""
-    try:
-        return dates.label(valid_from, valid_to, precision)
-    except (dates.DateError, ValueError, KeyError, TypeError):
-        return f"{valid_from} to {valid_to}" if valid_from != valid_to else str(valid_from)
-
-
-def display_value(value):
-    """A state value as a person reads it: '156,100,000 USD', 'over 1,000,000,000 USD', 'Singapore'."""
-    if isinstance(value, dict) and "amount" in value:
-        amount = value["amount"]
-        if isinstance(amount, float) and amount.is_integer():
-            amount = int(amount)
-        text = f"{amount:,}" if isinstance(amount, (int, float)) else str(amount)
-        qualifier = f"{value['qualifier'].replace('_', ' ')} " if value.get("qualifier") else ""
-        unit = value.get("unit") or ""
-        unit = "%" if unit == "percent" else f" {unit}"
-        return f"{qualifier}{text}{unit}".strip()
-    if isinstance(value, (list, tuple)):
-        return ", ".join(map(str, value))
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return "" if value is None else str(value)
-
-
-def metric_description(metric):
-    return vocabulary.metrics().get(metric, {}).get("description", metric.replace("_", " "))

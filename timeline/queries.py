@@ -1,17 +1,21 @@
-"""Reading a timeline: state as of a date and as known at a date, logs, history.
+"""Reading a timeline: state as of a date and as known at a date, logs, history, listings.
 
 - as of D (valid time): the standing events whose span started on or before D;
 - known at K (publication time): only events, corrections and retractions
   reported on or before K, so a later correction does not leak into the past;
 - neither: the stored entity_state projection.
-For each state key the winner follows projections.rank.
+The rules (standing, ranking) are timeline.rules'; this module only finds the
+rows they need.  Each function takes a SQLAlchemy connection: the live log or
+a published file.
 """
 import json
 
 import sqlalchemy as sa
 
-from . import dates, projections, schema, vocabulary
+from . import display, rules, schema, vocabulary
+from .loading import load_events
 from .registry import Registry
+from .results import EntityRecord, HistoryEntry, LogEntry, SourceRecord, State, StateEntry
 
 
 def resolve(conn, name):
@@ -19,47 +23,33 @@ def resolve(conn, name):
 
 
 def state(conn, entity, as_of=None, known_at=None):
-    """{'entity', 'as_of', 'known_at', 'state': {key: {...}}} for one entity."""
+    """The State of `entity` (a key), now or as of / as known at a date (ISO text)."""
     if as_of is None and known_at is None:
         table = schema.entity_state
-        rows = conn.execute(sa.select(table.c.seq).where(table.c.entity == entity)).scalars().all()
-        winners = {e["seq"]: e for e in projections.load_events(conn, schema.events.c.seq.in_(rows))} if rows else {}
-        chosen = {projections.state_key_of(e): e for e in winners.values()}
+        seqs = conn.execute(sa.select(table.c.seq).where(table.c.entity == entity)).scalars().all()
+        chosen = {rules.state_key_of(e): e for e in load_events(conn, schema.events.c.seq.in_(seqs))} if seqs else {}
     elif known_at is None:
         chosen = _standing_winners(conn, entity, as_of)
     else:
-        events = _known_events(conn, entity, known_at)
-        chosen = {}
-        for event in events:
-            key = projections.state_key_of(event)
-            if key is None or event["entity"] != entity or (as_of and event["valid_from"] > as_of):
-                continue
-            if key not in chosen or projections.rank(event) > projections.rank(chosen[key]):
-                chosen[key] = event
-    return {
-        "entity": entity,
-        "as_of": as_of,
-        "known_at": known_at,
-        "state": {key: state_entry(event, key) for key, event in sorted(chosen.items())},
-    }
+        standing = [event for event, (status, _) in known_events(conn, entity, known_at)
+                    if status == "current" and event["entity"] == entity]
+        chosen = rules.winners(standing, as_of)
+    return State(entity, as_of, known_at,
+                 {key: state_entry(event) for key, event in sorted(chosen.items())})
 
 
-def state_entry(event, key):
-    value = vocabulary.state_value(event["kind"], event["attributes"], event.get("counterparty"))
+def state_entry(event):
+    value = rules.state_value(event)
     quantity = value if isinstance(value, dict) else None
-    return {
-        "value": quantity["amount"] if quantity else value,
-        "unit": quantity["unit"] if quantity else None,
-        "qualifier": quantity.get("qualifier") if quantity else None,
-        "valid_from": event["valid_from"],
-        "valid_to": event["valid_to"],
-        "precision": event["precision"],
-        "period": dates.label(event["valid_from"], event["valid_to"], event["precision"]),
-        "date_text": event["date_text"],
-        "reported_on": event["reported_on"],
-        "event": event["id"],
-        "source": event["source"],
-    }
+    return StateEntry(
+        value=quantity["amount"] if quantity else value,
+        unit=quantity["unit"] if quantity else None,
+        qualifier=quantity.get("qualifier") if quantity else None,
+        valid_from=event["valid_from"], valid_to=event["valid_to"], precision=event["precision"],
+        period=display.period(event["valid_from"], event["valid_to"], event["precision"]),
+        date_text=event["date_text"], reported_on=event["reported_on"],
+        event=event["id"], source=event["source"],
+    )
 
 
 def _standing_winners(conn, entity, as_of):
@@ -75,38 +65,67 @@ def _standing_winners(conn, entity, as_of):
     if as_of:
         query = query.where(events.c.valid_from <= as_of)
     best = {}
-    for key, *rank in conn.execute(query).tuples().all():
-        rank = tuple(rank)  # projections.rank: (valid_from, valid_to, reported_on, seq)
-        if key not in best or rank > best[key]:
-            best[key] = rank
-    key_of = {rank[3]: key for key, rank in best.items()}
+    for row in conn.execute(query):
+        if row.state_key not in best or rules.rank(row._mapping) > rules.rank(best[row.state_key]._mapping):
+            best[row.state_key] = row
+    key_of = {row.seq: key for key, row in best.items()}
     if not key_of:
         return {}
-    return {key_of[event["seq"]]: event for event in projections.load_events(conn, events.c.seq.in_(list(key_of)))}
+    return {key_of[event["seq"]]: event for event in load_events(conn, events.c.seq.in_(list(key_of)))}
 
 
-def _known_events(conn, entity, known_at):
-    """The entity's events reported by `known_at`, standing as they stood then."""
+def known_events(conn, entity, known_at, where=None):
+    """[(event, (status, changed_by))] for the events about `entity` (as entity or counterparty)
+    reported by `known_at`, with their status as the record stood then (rules.known_at).
+
+    `where`: a further condition on the entity's events (e.g. kinds).
+    """
     events = schema.events
     reported = events.c.reported_on <= known_at
-    found = {e["id"]: e for e in projections.load_events(conn, sa.and_(events.c.entity == entity, reported))}
+    about = sa.or_(events.c.entity == entity, events.c.counterparty == entity)
+    found = {e["id"]: e for e in load_events(conn, sa.and_(about, reported, *([where] if where is not None else [])))}
+    # the changers of those events, and theirs in turn (a retraction of a correction)
     frontier = list(found)
     while frontier:
         changers = []
         for start in range(0, len(frontier), 500):
             chunk = frontier[start:start + 500]
-            changers += projections.load_events(conn, sa.and_(
+            changers += load_events(conn, sa.and_(
                 reported, sa.or_(events.c.supersedes.in_(chunk), events.c.retracts.in_(chunk))))
         frontier = [e["id"] for e in changers if e["id"] not in found]
         found.update((e["id"], e) for e in changers)
-    ordered = sorted(found.values(), key=lambda e: e["seq"])
-    status = projections.statuses(ordered)
-    return [e for e in ordered if status[e["id"]][0] == "current"]
+    return rules.known_at(sorted(found.values(), key=lambda e: e["seq"]), known_at)
+
+
+def events_about(conn, entity, known_at=None):
+    """[(event, (status, changed_by))] for every event about `entity` (as entity or counterparty),
+    in seq order: as the record stands now, or as it stood at `known_at`."""
+    if known_at:
+        return known_events(conn, entity, known_at)
+    events, status = schema.events, schema.event_status
+    about = sa.or_(events.c.entity == entity, events.c.counterparty == entity)
+    stored = {row.event_id: (row.status, row.changed_by) for row in conn.execute(
+        sa.select(status.c.event_id, status.c.status, status.c.changed_by)
+        .join(events, events.c.seq == status.c.seq).where(about))}
+    return [(event, stored.get(event["id"], ("current", None))) for event in load_events(conn, about)]
+
+
+TIMELINE_VIEW = sa.table("timeline", *[sa.column(name) for name in (
+    "seq", "event_id", "entity", "entity_name", "counterparty", "counterparty_name", "kind",
+    "date_text", "valid_from", "valid_to", "precision", "date_note", "reported_on", "summary",
+    "attributes", "quote", "source_key", "source_title", "source_publisher", "source_url",
+    "status", "changed_by", "supersedes", "retracts", "reason", "recorded_at")])
+
+
+def log_entry(row):
+    row = dict(row._mapping)
+    row["attributes"] = json.loads(row["attributes"])
+    return LogEntry(**row, period=display.period(row["valid_from"], row["valid_to"], row["precision"]))
 
 
 def log(conn, entity=None, kind=None, limit=None):
-    """Timeline rows (the `timeline` view) in order of recording."""
-    view = sa.table("timeline", *[sa.column(c) for c in LOG_COLUMNS])
+    """LogEntry rows (the `timeline` view) in order of recording."""
+    view = TIMELINE_VIEW
     query = sa.select(view)
     if entity:
         query = query.where(sa.or_(view.c.entity == entity, view.c.counterparty == entity))
@@ -115,28 +134,13 @@ def log(conn, entity=None, kind=None, limit=None):
     query = query.order_by(view.c.seq)
     if limit:
         query = query.limit(limit)
-    rows = []
-    for row in conn.execute(query):
-        row = dict(row._mapping)
-        row["attributes"] = json.loads(row["attributes"])
-        row["period"] = dates.label(row["valid_from"], row["valid_to"], row["precision"])
-        rows.append(row)
-    return rows
-
-
-LOG_COLUMNS = (
-    "seq", "event_id", "entity", "entity_name", "counterparty", "counterparty_name", "kind",
-    "date_text", "valid_from", "valid_to", "precision", "date_note", "reported_on", "summary",
-    "attributes", "quote", "source_key", "source_title", "source_publisher", "source_url",
-    "status", "changed_by", "supersedes", "retracts", "reason", "recorded_at",
-)
+    return [log_entry(row) for row in conn.execute(query)]
 
 
 def history(conn, entity, metric):
     """Every value reported for `metric` (not forecasts), standing or not, by period then report."""
     events, status, mh = schema.events, schema.event_status, schema.metric_history
-    found = projections.load_events(conn, sa.and_(events.c.entity == entity,
-                                                  events.c.kind.in_(vocabulary.REPORTED_KINDS)))
+    found = load_events(conn, sa.and_(events.c.entity == entity, events.c.kind.in_(vocabulary.REPORTED_KINDS)))
     found = [e for e in found if e["attributes"].get("metric") == metric]
     statuses = dict(conn.execute(sa.select(status.c.event_id, status.c.status)
                                  .where(status.c.entity == entity)).all())
@@ -146,24 +150,36 @@ def history(conn, entity, metric):
     for event in found:
         quantity = event["attributes"].get("value") or {}
         flag = flags.get(event["id"])
-        rows.append({
-            "period": dates.label(event["valid_from"], event["valid_to"], event["precision"]),
-            "valid_from": event["valid_from"], "valid_to": event["valid_to"], "precision": event["precision"],
-            "kind": event["kind"], "amount": quantity.get("amount"), "unit": quantity.get("unit"),
-            "qualifier": quantity.get("qualifier"), "reported_on": event["reported_on"],
-            "status": statuses.get(event["id"], "current"),
-            "first_reported": bool(flag and flag.first_reported), "latest": bool(flag and flag.latest),
-            "event": event["id"], "source": event["source"],
-        })
-    return sorted(rows, key=lambda r: (r["valid_from"], r["valid_to"], r["reported_on"], r["event"]))
+        rows.append(HistoryEntry(
+            period=display.period(event["valid_from"], event["valid_to"], event["precision"]),
+            valid_from=event["valid_from"], valid_to=event["valid_to"], precision=event["precision"],
+            kind=event["kind"], amount=quantity.get("amount"), unit=quantity.get("unit"),
+            qualifier=quantity.get("qualifier"), reported_on=event["reported_on"],
+            status=statuses.get(event["id"], "current"),
+            first_reported=bool(flag and flag.first_reported), latest=bool(flag and flag.latest),
+            event=event["id"], source=event["source"],
+        ))
+    return sorted(rows, key=lambda r: (r.valid_from, r.valid_to, r.reported_on, r.event))
 
 
 def entities(conn):
-    registry = Registry(conn)
-    return [{**{k: e[k] for k in ("key", "name", "type", "parent", "fiscal_year_end", "note")},
-             "aliases": sorted(a.alias for a in conn.execute(
-                 sa.select(schema.entity_aliases.c.alias).where(schema.entity_aliases.c.entity == key)))}
-            for key, e in sorted(registry.entities.items())]
+    aliases = {}
+    for row in conn.execute(sa.select(schema.entity_aliases.c.entity, schema.entity_aliases.c.alias)):
+        aliases.setdefault(row.entity, []).append(row.alias)
+    rows = conn.execute(sa.select(schema.entities))
+    return sorted((EntityRecord(**{k: row._mapping[k] for k in ("key", "name", "type", "parent", "fiscal_year_end", "note")},
+                                aliases=sorted(aliases.get(row.key, []))) for row in rows), key=lambda e: e.key)
+
+
+def entity(conn, key):
+    """The EntityRecord of `key`, or None."""
+    row = conn.execute(sa.select(schema.entities).where(schema.entities.c.key == key)).first()
+    if row is None:
+        return None
+    aliases = conn.execute(sa.select(schema.entity_aliases.c.alias)
+                           .where(schema.entity_aliases.c.entity == key)).scalars().all()
+    return EntityRecord(**{k: row._mapping[k] for k in ("key", "name", "type", "parent", "fiscal_year_end", "note")},
+                        aliases=sorted(aliases))
 
 
 def sources(conn):
@@ -172,14 +188,13 @@ def sources(conn):
     # sorted here, not by ORDER BY: PostgreSQL would order keys by the database's
     # collation (en_US ignores hyphens), SQLite by code point, as Python does
     rows = sorted(conn.execute(sa.select(table)), key=lambda row: row.key)
-    return [{**{k: v for k, v in row._mapping.items() if k != "id"}, "events": cited.get(row.id, 0)}
+    return [SourceRecord(**{k: v for k, v in row._mapping.items() if k != "id"}, events=cited.get(row.id, 0))
             for row in rows]
 
 
-def head(conn):
-    row = conn.execute(sa.select(schema.events.c.seq, schema.events.c.hash)
-                       .order_by(schema.events.c.seq.desc()).limit(1)).first()
-    return (row.seq, row.hash) if row else (0, None)
+def event_kind(conn, event_id):
+    """The kind of event `event_id`, or None."""
+    return conn.execute(sa.select(schema.events.c.kind).where(schema.events.c.id == event_id)).scalar()
 
 
 def export_records(conn):

@@ -5,7 +5,11 @@ compare_metadata).  Dates are ISO-8601 text and timestamps ISO-8601 UTC text, on
 every backend: they sort correctly as text, they are what canonical JSON hashes,
 and a log copied between SQLite and PostgreSQL stays byte-identical.
 """
+import re
+
 import sqlalchemy as sa
+
+from .errors import TimelineError
 
 metadata = sa.MetaData()
 
@@ -165,3 +169,47 @@ relationships = sa.Table(
 
 PROJECTIONS = (event_status, entity_state, metric_history, relationships)
 LOG_TABLES = (sources, entities, entity_aliases, events)
+
+
+# ---- what every backend can store ----
+
+# lone UTF-16 surrogates: what a JSON or YAML "\ud800" escape or non-UTF-8 bytes in an
+# argument decode to; no database can store them (sqlite3 and psycopg refuse to encode them)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_COLUMN_LENGTHS = {}
+
+
+def valid_text(value):
+    """True for a str a database can store and compare (no lone surrogates)."""
+    return isinstance(value, str) and not _SURROGATE.search(value)
+
+
+def _column_lengths(table):
+    """{column name: VARCHAR length or None} of `table`, computed once (an import checks every row)."""
+    lengths = _COLUMN_LENGTHS.get(table.name)
+    if lengths is None:
+        lengths = _COLUMN_LENGTHS[table.name] = {c.name: getattr(c.type, "length", None) for c in table.c}
+    return lengths
+
+
+def check_fits(table, row, what=None):
+    """Every text value must fit its column, on every backend.
+
+    PostgreSQL enforces VARCHAR(n) and refuses NUL characters; SQLite stores
+    either.  Checking here gives the same one-line error on both, so a log
+    SQLite accepts can always be copied to PostgreSQL.
+    """
+    limits = _column_lengths(table)
+    for name, value in row.items():
+        if not isinstance(value, str) or name not in limits:
+            continue
+        label = what or name
+        if "\x00" in value:
+            raise TimelineError(f"{label} contains a NUL character")
+        if _SURROGATE.search(value):
+            raise TimelineError(f"{label} is not valid Unicode text (a lone surrogate: bytes that "
+                                "are not UTF-8, or an escape such as \\ud800)")
+        length = limits[name]
+        if length and len(value) > length:
+            shown = value if len(value) <= 60 else value[:57] + "..."
+            raise TimelineError(f"{label} {shown!r} is {len(value)} characters long; at most {length} are allowed")

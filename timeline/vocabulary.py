@@ -40,6 +40,12 @@ def check_kind(kind):
     return kinds()[kind]
 
 
+def check_metric(metric):
+    if metric not in metrics():
+        raise TimelineError(f"unknown metric '{metric}'{did_you_mean(metric, metrics())}")
+    return metrics()[metric]
+
+
 # far beyond any reported figure (a quadrillion yen is 1e15), and still exact as
 # a float, which is how projections and SQL compare amounts
 MAX_AMOUNT = 10**18

@@ -5,8 +5,8 @@ interleaved machine translation sentence by sentence and proposes one event for
 each sentence that states a dated corporate fact.  The result is a bundle in the
 normal import format, marked as a draft: `status: draft` on the source and a
 `review:` note on each event saying what the curator must check.  `timeline
-import` refuses it until those marks are removed (model.make_source and
-model.make_event), so nothing machine-read enters the log unreviewed.
+import` refuses it until those marks are removed (validation.make_source and
+validation.make_event), so nothing machine-read enters the log unreviewed.
 
     segment.py   document layouts -> sentences with their offsets
     when.py      dates in context, the reporting period

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import TimelineError, did_you_mean
+from ..registry import fold
 
 # "its" is left out: it as often means a product or another company as the document's own
 PRONOUNS = re.compile(r"\b(?:[Ww]e|[Oo]ur|us|ours|[Tt]he [Cc]ompany(?:'s|’s)?|the [Gg]roup)\b|我們|我们|本公司")
@@ -52,7 +53,7 @@ class EntityIndex:
                     self.names.append((name.strip(), entity["key"]))
         self._by_fold = {}
         for name, key in self.names:
-            self._by_fold.setdefault(_fold(name), set()).add(key)
+            self._by_fold.setdefault(fold(name), set()).add(key)
         names = sorted({name for name, _ in self.names}, key=len, reverse=True)
         self._pattern = re.compile("|".join(_name_pattern(name) for name in names), re.IGNORECASE) if names else None
         self._exact = {}
@@ -66,12 +67,12 @@ class EntityIndex:
         """The key of the entity called `name` (key, name or alias, any case)."""
         if name in self.entities:
             return name
-        keys = self._by_fold.get(_fold(name), set())
+        keys = self._by_fold.get(fold(name), set())
         if len(keys) == 1:
             return next(iter(keys))
         if len(keys) > 1:
             raise TimelineError(f"{role} '{name}' is ambiguous: it names {', '.join(sorted(keys))}; use the key")
-        raise TimelineError(f"unknown {role} '{name}'{did_you_mean(_fold(name), self._by_fold)}"
+        raise TimelineError(f"unknown {role} '{name}'{did_you_mean(fold(name), self._by_fold)}"
                             + ("" if self.entities else " (the entity registry is empty: give --db or events/entities.yml)"))
 
     def type_of(self, key):
@@ -110,16 +111,12 @@ class EntityIndex:
             return next(iter(exact))
         if exact:
             return None  # ambiguous: several entities go by exactly this name
-        keys = self._by_fold.get(_fold(written), set())
+        keys = self._by_fold.get(fold(written), set())
         if len(keys) != 1:
             return None
         key = next(iter(keys))
-        short_capitals = [n for n, k in self.names if k == key and _fold(n) == _fold(written) and len(n) <= 4 and n.isupper()]
+        short_capitals = [n for n, k in self.names if k == key and fold(n) == fold(written) and len(n) <= 4 and n.isupper()]
         return None if short_capitals else key
-
-
-def _fold(name):
-    return " ".join(str(name).split()).casefold()
 
 
 def _name_pattern(name):
@@ -160,7 +157,7 @@ def _from_database(db):
     import sqlalchemy as sa
     try:
         with engine.connect() as conn:
-            return queries.entities(conn)
+            return [entity.to_dict() for entity in queries.entities(conn)]
     except sa.exc.SQLAlchemyError:
         return None  # an uninitialised file, or another program's database
     finally:
@@ -168,12 +165,12 @@ def _from_database(db):
 
 
 def _from_file(path):
-    from .. import bundles, model
+    from .. import bundles, validation
     bundle = bundles.read_file(path)
     rows = []
     for index, raw in enumerate(bundle.entities, 1):
         try:
-            entity, aliases = model.make_entity(raw)
+            entity, aliases = validation.make_entity(raw)
         except TimelineError as error:
             raise error.at(f"{path}: entity {index}") from None
         rows.append({**entity, "aliases": aliases})

@@ -16,7 +16,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from .. import dates, model, vocabulary
+from .. import dates, validation, vocabulary
 from ..errors import TimelineError
 from . import classify, quote, rules, when
 from . import segment as segmenting
@@ -233,7 +233,7 @@ def _valid(event, context):
     raw["id"] = "draft/check"
     source = {"key": "draft", "published_to": context.published_on.isoformat()}
     try:  # as the store checks it: the date read with the event's own entity's fiscal year
-        model.make_event(raw, source, context.index.fiscal_year_end(event["entity"]))
+        validation.make_event(raw, source, context.index.fiscal_year_end(event["entity"]))
     except TimelineError:
         return None
     return event

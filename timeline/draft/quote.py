@@ -6,7 +6,7 @@ dashes) and never edits the words.
 """
 import re
 
-MAX_QUOTE = 300  # model.MAX_QUOTE; kept here so the drafter does not import the model for a number
+MAX_QUOTE = 300  # validation.MAX_QUOTE; kept here so the drafter does not import validation for a number
 CLAUSE_BREAK = re.compile(r"[,;:]\s+|\s+[–—]\s+|\s+-\s+|\s+\(")
 
 

@@ -6,31 +6,11 @@ value from the database.  No scripts, no fonts, nothing fetched.
 """
 import math
 
+from ..display import compact
+
 WIDTH, HEIGHT = 640, 280
 LEFT, RIGHT, TOP, BOTTOM = 76, 16, 30, 52
 MAX_BARS = 12
-
-SCALES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
-
-
-def compact(amount, unit=None):
-    """155600000 -> '155.6M', 135000 -> '135K', 12.5 percent -> '12.5%'."""
-    if unit == "percent":
-        return f"{_trim(amount)}%"
-    magnitude = abs(amount)
-    for size, suffix in SCALES:
-        if magnitude >= size:
-            return f"{_trim(amount / size)}{suffix}"
-    return _trim(amount)
-
-
-def _trim(number):
-    """At most four significant digits, no trailing zeros: 155.6, 1.25, 120."""
-    text = f"{number:.4g}"
-    if "e" in text:
-        text = f"{number:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
 
 def nice_ticks(low, high, count=5):
     """Round tick values covering [low, high], zero included."""

@@ -1,22 +1,18 @@
 """What the plugin's pages show, read from a published file (or a live SQLite log).
 
 Plain functions over a SQLAlchemy connection, one per kind of page, so tests
-and other front ends can call them without Datasette.  The state table reuses
-`timeline.queries.state`; the rest reads the published tables directly:
-the `timeline` view, `event_periods`, `metric_history` and the events.
-
-"Known at" pages recompute what stood on that date from the corrections and
-retractions reported by then (`statuses_known_at`), the same rule as
-projections.statuses, so a later correction never shows in the past.
+and other front ends can call them without Datasette.  Which events stand,
+now or as known at a date, comes from one place (`queries.events_about`, by
+`timeline.rules`): the state table, the timeline's badges, the relationships
+and the charts all agree with `timeline show`.
 """
 import json
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from .. import projections, queries, schema, vocabulary
+from .. import display, queries, rules, vocabulary
 from ..errors import TimelineError
-from ..publish import display_value, metric_description, period_label
 from ..registry import Registry
 from . import charts
 
@@ -88,11 +84,11 @@ def entity_page(conn, key, as_of=None, known_at=None, limit=TIMELINE_LIMIT):
     if entity is None or isinstance(entity, Lookup):
         return entity
     key = entity["key"]
-    status = StatusAt(conn, known_at)
+    standing = queries.events_about(conn, key, known_at)
     sources = {row["key"]: row for row in _rows(conn, "SELECT id, key, title, url, publisher FROM sources")}
     for source in sources.values():
         source["safe_url"] = safe_url(source["url"])
-    timeline, total = _timeline(conn, key, as_of, known_at, limit, status)
+    timeline, total = _timeline(conn, key, as_of, known_at, limit, standing)
     return {
         "entity": entity,
         "aliases": [r["alias"] for r in _rows(
@@ -103,44 +99,21 @@ def entity_page(conn, key, as_of=None, known_at=None, limit=TIMELINE_LIMIT):
         "as_of": as_of,
         "known_at": known_at,
         "state": _state(conn, key, as_of, known_at, sources),
-        "relationships": _relationships(conn, key, as_of, known_at, status),
-        "charts": _charts(conn, key, as_of, known_at, status),
+        "relationships": _relationships(conn, key, as_of, standing),
+        "charts": _charts(key, as_of, standing),
         "timeline": timeline,
         "timeline_total": total,
         "timeline_limit": limit,
     }
 
 
-class StatusAt:
-    """Whether each event stands: as stored, or as the record stood at `known_at`."""
-
-    def __init__(self, conn, known_at):
-        self.known_at = known_at
-        self.computed = None
-        self.seq_of = {}
-        if known_at:
-            changers = _rows(conn, """
-                SELECT seq, id, supersedes, retracts FROM events
-                WHERE reported_on <= :known_at AND (supersedes IS NOT NULL OR retracts IS NOT NULL)
-                ORDER BY seq""", known_at=known_at)
-            self.computed = projections.statuses(changers)
-            self.seq_of = {row["id"]: row["seq"] for row in changers}
-
-    def of(self, event_id, stored_status="current", stored_changed_by=None):
-        """(status, changed_by) for an event."""
-        if self.computed is None:
-            return stored_status or "current", stored_changed_by
-        if event_id in self.computed:
-            state, changed_by = self.computed[event_id]
-            # a changer itself stands unless something reported by then changed it
-            return state, changed_by
-        return "current", None
-
-    def standing(self, event_id, stored_status="current"):
-        return self.of(event_id, stored_status)[0] == "current"
+def _standing(standing, as_of=None):
+    """The events of `standing` ([(event, (status, changed_by))]) that stand, and started by `as_of`."""
+    return [event for event, (status, _) in standing
+            if status == "current" and not event.get("retracts") and (not as_of or event["valid_from"] <= as_of)]
 
 
-def _timeline(conn, key, as_of, known_at, limit, status):
+def _timeline(conn, key, as_of, known_at, limit, standing):
     where = "(t.entity = :key OR t.counterparty = :key)"
     if as_of:
         where += " AND t.valid_from <= :as_of"
@@ -152,22 +125,23 @@ def _timeline(conn, key, as_of, known_at, limit, status):
         SELECT t.seq, t.event_id, t.entity, t.entity_name, t.counterparty, t.counterparty_name, t.kind,
                t.date_text, t.valid_from, t.valid_to, t.precision, t.date_note, t.reported_on, t.summary,
                t.attributes, t.quote, t.source_key, t.source_title, t.source_publisher, t.source_url,
-               t.status, t.changed_by, t.supersedes, t.retracts, t.reason,
-               p.period, e.source_id, changer.seq AS changed_by_seq, target.seq AS target_seq
+               t.supersedes, t.retracts, t.reason, e.source_id
         FROM timeline t
         JOIN events e ON e.seq = t.seq
-        LEFT JOIN event_periods p ON p.seq = t.seq
-        LEFT JOIN events changer ON changer.id = t.changed_by
-        LEFT JOIN events target ON target.id = COALESCE(t.supersedes, t.retracts)
         WHERE {where}
         ORDER BY t.valid_from DESC, t.valid_to DESC, t.seq DESC
         LIMIT :limit""", **params)
+    status = {event["id"]: state for event, state in standing}
+    seq_of = {event["id"]: event["seq"] for event, _ in standing}
+    targets = [row[name] for row in rows for name in ("supersedes", "retracts") if row[name]]
+    changers = [changed_by for _, changed_by in status.values() if changed_by]
+    seq_of.update(_seqs(conn, [i for i in targets + changers if i not in seq_of]))
     shown = {row["seq"] for row in rows}
     for row in rows:
-        row["period"] = row["period"] or period_label(row["valid_from"], row["valid_to"], row["precision"])
-        row["status"], row["changed_by"] = status.of(row["event_id"], row["status"], row["changed_by"])
-        if status.computed is not None:
-            row["changed_by_seq"] = status.seq_of.get(row["changed_by"])
+        row["period"] = display.period(row["valid_from"], row["valid_to"], row["precision"])
+        row["status"], row["changed_by"] = status.get(row["event_id"], ("current", None))
+        row["changed_by_seq"] = seq_of.get(row["changed_by"])
+        row["target_seq"] = seq_of.get(row["supersedes"] or row["retracts"])
         row["source_safe_url"] = safe_url(row["source_url"])
         row["changed_by_here"] = row["changed_by_seq"] in shown
         row["target_here"] = row["target_seq"] in shown
@@ -176,105 +150,68 @@ def _timeline(conn, key, as_of, known_at, limit, status):
     return rows, total
 
 
+def _seqs(conn, event_ids):
+    if not event_ids:
+        return {}
+    return dict(conn.execute(sa.text("SELECT id, seq FROM events WHERE id IN :ids")
+                             .bindparams(sa.bindparam("ids", expanding=True)), {"ids": list(set(event_ids))}).all())
+
+
 def _facts(attributes_json):
     """The event's attributes as (name, text) pairs a person reads."""
     try:
-        attributes = json.loads(attributes_json)
+        attributes = json.loads(attributes_json) if isinstance(attributes_json, str) else attributes_json
     except (TypeError, ValueError):
         return []
-    facts = []
-    for name, value in attributes.items():
-        if name in ("description",):
-            continue
-        facts.append((name.replace("_", " "), display_value(value)))
-    return facts
+    return [(display.attribute_name(name), display.value(value))
+            for name, value in attributes.items() if name != "description"]
 
 
 def _state(conn, key, as_of, known_at, sources):
-    result = queries.state(conn, key, as_of=as_of, known_at=known_at)["state"]
-    ids = [entry["event"] for entry in result.values()]
-    seqs = {}
-    if ids:
-        events = schema.events
-        seqs = dict(conn.execute(sa.select(events.c.id, events.c.seq).where(events.c.id.in_(ids))).all())
-    rows = []
-    for state_key, entry in result.items():
-        value = entry["value"]
-        if entry["unit"]:
-            value = {"amount": value, "unit": entry["unit"], **({"qualifier": entry["qualifier"]} if entry["qualifier"] else {})}
-        rows.append({
-            "key": state_key, "value": display_value(value), "period": entry["period"],
-            "reported_on": entry["reported_on"], "event": entry["event"], "seq": seqs.get(entry["event"]),
-            "source": sources.get(entry["source"], {"key": entry["source"]}),
-        })
-    return rows
+    result = queries.state(conn, key, as_of=as_of, known_at=known_at).state
+    seqs = _seqs(conn, [entry.event for entry in result.values()])
+    return [{
+        "key": state_key, "value": display.state_value(entry), "period": entry.period,
+        "reported_on": entry.reported_on, "event": entry.event, "seq": seqs.get(entry.event),
+        "source": sources.get(entry.source, {"key": entry.source}),
+    } for state_key, entry in result.items()]
 
 
-def _relationships(conn, key, as_of, known_at, status):
-    if not RELATION_KINDS:
-        return []
-    kinds = ", ".join(f"'{kind}'" for kind in RELATION_KINDS)
-    where = ["(e.entity = :key OR e.counterparty = :key)", "e.counterparty IS NOT NULL",
-             "e.retracts IS NULL", f"e.kind IN ({kinds})"]
-    if as_of:
-        where.append("e.valid_from <= :as_of")
-    if known_at:
-        where.append("e.reported_on <= :known_at")
-    candidates = _rows(conn, f"""
-        SELECT e.seq, e.id, COALESCE(s.status, 'current') AS status FROM events e
-        LEFT JOIN event_status s ON s.seq = e.seq WHERE {' AND '.join(where)}""",
-                       key=key, as_of=as_of, known_at=known_at)
-    standing = [c["seq"] for c in candidates if status.standing(c["id"], c["status"])]
-    if not standing:
-        return []
+def _relationships(conn, key, as_of, standing):
     names = dict(conn.execute(sa.text("SELECT key, name FROM entities")).all())
     rows = []
-    for event in projections.load_events(conn, schema.events.c.seq.in_(standing)):
-        for row in projections.relationship_rows(event):
+    for event in _standing(standing, as_of):
+        if event["kind"] not in RELATION_KINDS or not event.get("counterparty"):
+            continue
+        for row in rules.relationship_rows(event):
             if row["entity"] != key:
                 continue
             rows.append({**row, "counterparty_name": names.get(row["counterparty"], row["counterparty"]),
-                         "since_label": period_label(event["valid_from"], event["valid_to"], event["precision"]),
+                         "since_label": display.period(event["valid_from"], event["valid_to"], event["precision"]),
                          "facts": _facts(row["attributes"])})
     return sorted(rows, key=lambda r: (r["since"], r["seq"]))
 
 
-def _metric_points(conn, key, as_of, known_at, status):
-    """The value standing for each metric and period (the latest report), as dicts."""
-    kinds = ", ".join(f"'{kind}'" for kind in CHART_KINDS)
-    if not known_at:
-        where = f"entity = :key AND latest = 1 AND kind IN ({kinds}) AND amount IS NOT NULL"
-        if as_of:
-            where += " AND valid_from <= :as_of"
-        return _rows(conn, f"""
-            SELECT metric, unit, precision, valid_from, valid_to, amount, qualifier, reported_on, seq, event_id
-            FROM metric_history WHERE {where}""", key=key, as_of=as_of)
-    where = f"entity = :key AND kind IN ({kinds}) AND retracts IS NULL AND reported_on <= :known_at"
-    if as_of:
-        where += " AND valid_from <= :as_of"
-    best = {}
-    for row in _rows(conn, f"""
-            SELECT seq, id, valid_from, valid_to, precision, reported_on, attributes FROM events
-            WHERE {where}""", key=key, as_of=as_of, known_at=known_at):
-        if not status.standing(row["id"]):
+def _metric_points(key, as_of, standing):
+    """The value standing for each metric and period (its latest report), as dicts."""
+    points = []
+    for event in _standing(standing, as_of):
+        if event["entity"] != key or event["kind"] not in CHART_KINDS:
             continue
-        attributes = json.loads(row["attributes"])
-        value = attributes.get("value") or {}
+        value = event["attributes"].get("value")
         if not isinstance(value, dict) or value.get("amount") is None:
             continue
-        point = {"metric": attributes.get("metric"), "unit": value.get("unit"), "precision": row["precision"],
-                 "valid_from": row["valid_from"], "valid_to": row["valid_to"], "amount": float(value["amount"]),
-                 "qualifier": value.get("qualifier"), "reported_on": row["reported_on"], "seq": row["seq"],
-                 "event_id": row["id"]}
-        group = (point["metric"], point["valid_from"], point["valid_to"])
-        if group not in best or (point["reported_on"], point["seq"]) > (best[group]["reported_on"], best[group]["seq"]):
-            best[group] = point
-    return list(best.values())
+        points.append({"metric": event["attributes"].get("metric"), "unit": value.get("unit"),
+                       "precision": event["precision"], "valid_from": event["valid_from"],
+                       "valid_to": event["valid_to"], "amount": float(value["amount"]),
+                       "qualifier": value.get("qualifier"), "reported_on": event["reported_on"],
+                       "seq": event["seq"], "event_id": event["id"]})
+    return list(rules.latest_reports(points).values())
 
 
-def _charts(conn, key, as_of, known_at, status):
+def _charts(key, as_of, standing):
     groups = {}
-    for point in _metric_points(conn, key, as_of, known_at, status):
+    for point in _metric_points(key, as_of, standing):
         groups.setdefault((point["metric"], point["unit"], point["precision"]), []).append(point)
     found = []
     for (metric, unit, precision), points in groups.items():
@@ -288,14 +225,13 @@ def _charts(conn, key, as_of, known_at, status):
         cadence = {"quarter": "quarterly", "half": "half-yearly", "year": "yearly", "month": "monthly"}.get(precision, precision)
         title = f"{metric.replace('_', ' ').capitalize()} ({unit}, {cadence})"
         chart = charts.bar_chart(title, unit, [{
-            "label": period_label(p["valid_from"], p["valid_to"], p["precision"]),
+            "label": display.period(p["valid_from"], p["valid_to"], p["precision"]),
             "amount": p["amount"],
-            "text": display_value({"amount": p["amount"], "unit": unit,
-                                   **({"qualifier": p["qualifier"]} if p["qualifier"] else {})}),
+            "text": display.quantity(p["amount"], unit, p["qualifier"]),
             "qualifier": p["qualifier"], "seq": p["seq"], "event_id": p["event_id"],
         } for p in points], chart_id=f"chart-{index}")
         chart["metric"] = metric
-        chart["caption"] = metric_description(metric)
+        chart["caption"] = display.metric_label(metric)
         for bar, point in zip(chart["bars"], points[-charts.MAX_BARS:]):
             bar["seq"] = point["seq"]
         result.append(chart)

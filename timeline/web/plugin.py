@@ -33,8 +33,7 @@ from datasette.utils import escape_fts, tilde_decode, tilde_encode
 from datasette.utils.asgi import NotFound, Response
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from .. import __version__, dates
-from ..publish import period_label
+from .. import __version__, dates, display
 from . import pages
 from .pages import safe_url
 
@@ -136,7 +135,7 @@ def prepare_connection(conn):
 def _period_label_sql(valid_from, valid_to, precision):
     if valid_from is None or valid_to is None or precision is None:
         return None
-    return period_label(valid_from, valid_to, precision)
+    return display.period(valid_from, valid_to, precision)
 
 
 @hookimpl

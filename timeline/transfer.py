@@ -13,7 +13,7 @@ committing:
 - the target is initialised if needed (the same Alembic revision as
   `timeline init`) and must hold no log yet;
 - everything is written in one transaction holding the target's write lock
-  (store.write_connection), verified inside it (the chain, the projections
+  (Backend.write_transaction), verified inside it (the chain, the projections
   against a replay, and the head and count against the source's), and
   committed only if all agree; otherwise it rolls back and the target stays
   empty.
@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from . import database, projections, schema, store, verify
+from . import database, projections, schema, verify
+from .backends import backend_for
 from .errors import TimelineError
 
 BATCH = 1000
@@ -45,18 +46,19 @@ class Copied:
 def copy_log(from_engine, to_engine):
     """Copy the whole log of `from_engine` into the empty `to_engine`; returns Copied."""
     database.check(from_engine)
-    if _same_database(from_engine, to_engine):
+    if backend_for(from_engine).same_database(from_engine.url, to_engine.url):
         raise TimelineError("cannot copy a database onto itself")
     database.upgrade(to_engine)
-    with _snapshot(from_engine) as source:
+    target_backend = backend_for(to_engine)
+    with backend_for(from_engine).read_snapshot(from_engine) as source:
         expected = verify.verify_chain(source)
         if not expected.ok:
             raise TimelineError(f"the source log is broken, nothing was copied: {expected.message()}")
-        with store.write_connection(to_engine) as target:
+        with target_backend.write_transaction(to_engine) as target:
             _refuse_non_empty(target, to_engine)
             counts = {table.name: _copy_table(source, target, table) for table in ORDER}
-            store.sync_id_sequences(target, {table.name: _max_id(target, table)
-                                             for table in ORDER if "id" in table.c and table.name != "events"})
+            target_backend.sync_id_sequences(target, {table.name: _max_id(target, table)
+                                                      for table in ORDER if "id" in table.c and table.name != "events"})
             projections.rebuild(target)
             arrived = verify.verify(target)
             if not arrived.ok:
@@ -68,43 +70,13 @@ def copy_log(from_engine, to_engine):
     return Copied(counts, arrived)
 
 
-class _snapshot:
-    """A read transaction on `engine` that sees one consistent state of the log."""
-
-    def __init__(self, engine):
-        self.engine = engine
-
-    def __enter__(self):
-        self.connection = self.engine.connect()
-        if self.connection.dialect.name == "postgresql":
-            self.connection = self.connection.execution_options(isolation_level="REPEATABLE READ")
-        self.transaction = self.connection.begin()
-        return self.connection
-
-    def __exit__(self, *exc):
-        try:
-            self.transaction.rollback()  # read only: nothing to keep
-        finally:
-            self.connection.close()
-
-
-def _same_database(a, b):
-    url_a, url_b = a.url, b.url
-    if url_a.get_backend_name() == "sqlite" and url_b.get_backend_name() == "sqlite":
-        from pathlib import Path
-        path_a, path_b = Path(url_a.database or ""), Path(url_b.database or "")
-        return path_b.exists() and path_a.exists() and path_a.resolve() == path_b.resolve()
-    return (url_a.get_backend_name(), url_a.host, url_a.port, url_a.database) == \
-        (url_b.get_backend_name(), url_b.host, url_b.port, url_b.database)
-
-
 def _refuse_non_empty(conn, engine):
     held = {table.name: conn.execute(sa.select(sa.func.count()).select_from(table)).scalar()
             for table in (*schema.LOG_TABLES, *schema.PROJECTIONS)}
     held = {name: n for name, n in held.items() if n}
     if held:
         what = ", ".join(f"{n} {name}" for name, n in held.items())
-        name = database._name(engine)
+        name = database.name(engine)
         raise TimelineError(f"{name} is not empty ({what}); copy only into a new or empty database")
 
 

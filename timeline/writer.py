@@ -1,254 +1,29 @@
-"""The only writer: every change to a timeline database goes through here.
+"""One write transaction: validate what a curator wrote, append it, advance the chain.
 
-Each public call (import, add, correct, retract, entity and source add,
-rebuild) is one transaction that takes the log's write lock, validates,
-appends, advances the hash chain and updates the projections.  Any error rolls
-the whole call back: the database is exactly as before.
-
-The write lock: SQLite takes it with BEGIN IMMEDIATE (database.py), so a
-second writer waits on the busy timeout before reading the head.  PostgreSQL
-takes a transaction-level advisory lock before reading the head: appends then
-run one after another, each sees the previous one's commit, seq and hash
-follow on without gaps, and a reader can never see seq N+1 committed before N.
-A row lock on the head would not do: the first append to an empty log has no
-row to lock.  `_lock_log` says in full why this lock is the right one.
+A Writer lives inside a transaction that holds the log's write lock
+(backends.Backend.write_transaction): it reads the chain head once, stages
+entities, aliases, sources and events, gives each new event its seq (head + 1),
+recording time and hash, and `flush` inserts the staged events and brings the
+projections up to date.  Any error raises before the transaction commits, so
+the database is exactly as before.  `timeline.api.Timeline` opens the
+transactions; nothing else writes.
 """
 import datetime as dt
 import operator
-import re
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from . import chain, database, model, projections, schema
+from . import chain, dates, projections, rules, schema, validation
+from .backends import backend_for
 from .errors import TimelineError, did_you_mean
+from .loading import load_events
 from .registry import Registry, fold
-
-BULK = 10000  # staged events above which a flush is a bulk load
-BULK_CACHE_KIB = 1024 * 1024  # SQLite page cache for a bulk load (allocated as used)
-LOG_LOCK_ID = 0x7431_6D65  # "timeline" advisory lock key on PostgreSQL
+from .results import Report
+from .schema import check_fits, valid_text
 
 
 def now_utc():
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-@contextmanager
-def bulk_allocation():
-    """Pause Python's cyclic garbage collector while a bulk import builds its rows.
-
-    A million-event import holds millions of dicts at once, none in a cycle;
-    the collector would walk all of them again each time the heap grows by a
-    quarter (about 15% of an import's time).  Re-enabled on the way out.
-    """
-    import gc
-
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
-@dataclass
-class Report:
-    """What one call did, counted by what it touched."""
-    added: dict = field(default_factory=dict)
-    unchanged: dict = field(default_factory=dict)
-    event_ids: list = field(default_factory=list)
-
-    def count(self, outcome, what):
-        counts = getattr(self, outcome)
-        counts[what] = counts.get(what, 0) + 1
-
-    def summary(self):
-        parts = []
-        for outcome in ("added", "unchanged"):
-            counts = getattr(self, outcome)
-            if counts:
-                parts.append(f"{outcome} " + ", ".join(f"{n} {what}" for what, n in counts.items()))
-        return "; ".join(parts) or "nothing to do"
-
-
-class Store:
-    """A timeline database, opened for reading and writing."""
-
-    def __init__(self, engine):
-        self.engine = engine
-
-    @classmethod
-    def open(cls, db=None):
-        engine = database.connect(db)
-        database.check(engine)
-        return cls(engine)
-
-    @classmethod
-    def init(cls, db=None):
-        engine = database.connect(db, must_exist=False)
-        database.upgrade(engine)
-        return cls(engine)
-
-    @contextmanager
-    def transaction(self):
-        """A write transaction holding the log lock, as a Writer."""
-        with write_connection(self.engine) as conn:
-            writer = Writer(conn)
-            yield writer
-            writer.insert_sources()
-            writer.sync_id_sequences()
-
-    # ---- the calls the CLI mirrors ----
-
-    def import_bundles(self, bundles):
-        """Import parsed bundles (bundles.read) in one transaction; returns a Report."""
-        with bulk_allocation(), self.transaction() as writer:
-            for bundle in bundles:
-                writer.add_entities(bundle.entities, bundle.path)
-            writer.check_parents()
-            if sum(len(bundle.sources) for bundle in bundles) > 50:
-                writer.sources.load_all()  # one query, not one per source
-            for bundle in bundles:
-                for source in bundle.sources:
-                    writer.add_source(source, bundle.path)
-            for bundle in bundles:
-                writer.append(bundle.events, bundle.path, default_source=bundle.default_source)
-            writer.flush()
-            return writer.report
-
-    def add_entity(self, raw):
-        with self.transaction() as writer:
-            writer.add_entities([raw], None)
-            writer.check_parents()
-            return writer.report
-
-    def add_source(self, raw):
-        with self.transaction() as writer:
-            writer.add_source(raw, None)
-            return writer.report
-
-    def add_event(self, raw, source=None):
-        """Append one event citing source key `source` (or a new source mapping); returns its id."""
-        with self.transaction() as writer:
-            if isinstance(source, dict):
-                writer.add_source(source, None)
-                source = source["key"]
-            raw = dict(raw)
-            if not raw.get("id"):
-                raw["id"] = writer.derive_id(raw, source)
-            writer.append([raw], None, default_source=source)
-            writer.flush()
-            return writer.report.event_ids[0]
-
-    def correct(self, event_id, changes, reason, source=None):
-        """Append a version of `event_id` with `changes` that supersedes it; returns the new id."""
-        with self.transaction() as writer:
-            old = writer.current_event(event_id, "correct")
-            raw = writer.raw_from_event(old)
-            changes = {k: v for k, v in changes.items() if v is not None}
-            raw["attributes"].update(changes.pop("attributes", {}))
-            if "date" in changes and not {"valid_from", "valid_to", "precision"} & set(changes):
-                for name in ("valid_from", "valid_to", "precision", "date_note"):
-                    raw.pop(name)
-            raw.update(changes)
-            raw.update(id=writer.next_version_id(event_id), supersedes=event_id, reason=reason)
-            if source is not None:
-                raw.pop("reported_on", None)
-            writer.append([raw], None, default_source=source or old["source"])
-            writer.flush()
-            return raw["id"]
-
-    def retract(self, event_id, reason, source=None):
-        """Append an event that withdraws `event_id`; returns the retraction's id."""
-        with self.transaction() as writer:
-            old = writer.current_event(event_id, "retract")
-            raw = {
-                "id": writer.next_version_id(event_id, suffix="retracted"),
-                "entity": old["entity"], "kind": old["kind"], "date": old["date_text"],
-                "valid_from": old["valid_from"], "valid_to": old["valid_to"], "precision": old["precision"],
-                "date_note": f"the date of the retracted event {event_id}",
-                "summary": f"Retraction of {event_id}: {reason}",
-                "retracts": event_id, "reason": reason,
-            }
-            if source is None:
-                raw["reported_on"] = old["reported_on"]
-            writer.append([raw], None, default_source=source or old["source"])
-            writer.flush()
-            return raw["id"]
-
-    def rebuild(self):
-        with self.transaction() as writer:
-            projection = projections.rebuild(writer.conn)
-            return len(projection.event_status)
-
-
-@contextmanager
-def write_connection(engine):
-    """A connection in a transaction that holds the log's write lock.
-
-    Every writer (Store.transaction, copy.copy_log, and database.upgrade on
-    PostgreSQL) goes through here, so all writes to one database run one
-    after another.
-    """
-    with engine.connect() as conn:
-        postgresql = conn.dialect.name == "postgresql"
-        options = {"write": True}  # SQLite: BEGIN IMMEDIATE (database._begin_sqlite)
-        if postgresql:
-            # Pinned, whatever the server's default_transaction_isolation: see below.
-            options["isolation_level"] = "READ COMMITTED"
-        conn = conn.execution_options(**options)
-        with conn.begin():
-            if postgresql:
-                _lock_log(conn)
-            yield conn
-
-
-def _lock_log(conn):
-    """Take the PostgreSQL log lock; the Writer reads the chain head only after this.
-
-    Why pg_advisory_xact_lock, taken first thing in a READ COMMITTED
-    transaction, is right:
-    - It serialises appends.  Every writer takes the same lock (one key; the
-      lock space is per database, so two timeline databases on one server do
-      not wait for each other) before it reads the head, so no two
-      transactions can both read seq N and both append seq N+1: the chain
-      cannot fork.  A second curator waits instead of failing, as with
-      SQLite's BEGIN IMMEDIATE.
-    - The next writer sees the previous one's commit.  A transaction-level
-      lock is released only at COMMIT/ROLLBACK, after the commit is visible,
-      and under READ COMMITTED each statement takes a new snapshot, so the
-      head read after the wait includes the previous append.  Under
-      REPEATABLE READ or SERIALIZABLE the snapshot would be taken by the
-      lock statement itself, before the wait, and the head read would be
-      stale (a duplicate seq at best); hence the pinned isolation level.
-    - Readers never see a later seq before an earlier one: seq is head + 1
-      assigned under the lock, and a writer cannot read the head until the
-      previous writer committed, so commits happen in seq order.  (A
-      sequence/SERIAL would hand out numbers at INSERT time, commit them out
-      of order and leave gaps on rollback.)
-    - It cannot leak.  It is released by commit, rollback, or the server
-      when the client's connection dies; a session-level advisory lock would
-      outlive a failed transaction on a kept connection.
-    - It blocks no reader and needs no privilege.  LOCK TABLE events IN
-      EXCLUSIVE MODE would also serialise writers, but needs UPDATE/DELETE/
-      TRUNCATE rights on events, which curators should not have.  A row lock
-      on the head row cannot work for the first append (no row to lock), and
-      SERIALIZABLE alone would abort one of two concurrent appends instead of
-      queueing it.
-    The wait is bounded like SQLite's busy timeout: lock_timeout, local to
-    this transaction.
-    """
-    conn.execute(sa.text(f"SET LOCAL lock_timeout = '{database.BUSY_TIMEOUT_SECONDS}s'"))
-    try:
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOG_LOCK_ID})
-    except sa.exc.OperationalError as error:
-        if getattr(error.orig, "sqlstate", None) == "55P03":  # lock_not_available
-            raise TimelineError(f"another writer has held the log for over {database.BUSY_TIMEOUT_SECONDS} s; "
-                                "nothing was written, try again") from None
-        raise
 
 
 class SourceCache:
@@ -332,10 +107,6 @@ class Writer:
         self.last_ids[table.name] = last + 1
         return last + 1
 
-    def sync_id_sequences(self):
-        """PostgreSQL: move the SERIAL sequences past the ids assigned, for anyone inserting by hand."""
-        sync_id_sequences(self.conn, self.last_ids)
-
     # ---- entities ----
 
     def add_entities(self, raws, where):
@@ -344,13 +115,13 @@ class Writer:
         for index, raw in enumerate(raws, 1):
             label = raw.get("key") if isinstance(raw, dict) else None
             try:
-                entity, aliases = model.make_entity(raw)
-                _fit(schema.entities, entity)
+                entity, aliases = validation.make_entity(raw)
+                check_fits(schema.entities, entity)
                 for alias in aliases:
-                    _fit(schema.entity_aliases, {"alias": alias})
+                    check_fits(schema.entity_aliases, {"alias": alias})
                 self._add_entity(entity, aliases)
             except TimelineError as error:
-                raise error.at(_place(where, f"entity {index}", label)) from None
+                raise error.at(place(where, f"entity {index}", label)) from None
         # one executemany each (entities first: aliases refer to them), not a statement per row
         if self.new_entities:
             self.conn.execute(schema.entities.insert(), self.new_entities)
@@ -412,10 +183,10 @@ class Writer:
     def add_source(self, raw, where):
         label = raw.get("key") if isinstance(raw, dict) else None
         try:
-            source = model.make_source(raw)
-            _fit(schema.sources, source)
+            source = validation.make_source(raw)
+            check_fits(schema.sources, source)
         except TimelineError as error:
-            raise error.at(_place(where, "source", label)) from None
+            raise error.at(place(where, "source", label)) from None
         existing = self.sources.get(source["key"])
         if existing is None:
             source_id = self.next_id(schema.sources)
@@ -429,7 +200,7 @@ class Writer:
             raise TimelineError(
                 f"source '{source['key']}' already exists with a different {', '.join(differing)}; "
                 "sources are immutable once recorded: add a new source with a new key"
-            ).at(_place(where, "source", label))
+            ).at(place(where, "source", label))
         self.report.count("unchanged", "sources")
 
     def insert_sources(self):
@@ -456,7 +227,7 @@ class Writer:
             try:
                 self._append_one(raw, default_source, existing)
             except TimelineError as error:
-                raise error.at(_place(where, f"event {index}", label)) from None
+                raise error.at(place(where, f"event {index}", label)) from None
 
     def _append_one(self, raw, default_source, existing):
         if not isinstance(raw, dict):
@@ -468,20 +239,20 @@ class Writer:
         if not entity_name or not isinstance(entity_name, str):
             raise TimelineError("entity is missing or empty")
         entity_key = self.registry.resolve(entity_name)
-        event = model.make_event(raw, source, self.registry.entities[entity_key]["fiscal_year_end"])
+        event = validation.make_event(raw, source, self.registry.entities[entity_key]["fiscal_year_end"])
         event["entity"] = entity_key
         if event["counterparty"]:
             event["counterparty"] = self.registry.resolve(event["counterparty"], "counterparty")
             if event["counterparty"] == entity_key:
                 raise TimelineError(f"counterparty is the entity itself ('{entity_key}')")
-        _fit(schema.events, event)
-        event["_state_key"] = projections.state_key_of(event)
-        _fit(schema.entity_state, {"key": event["_state_key"]}, "state key")
+        check_fits(schema.events, event)
+        event["_state_key"] = rules.state_key_of(event)
+        check_fits(schema.entity_state, {"key": event["_state_key"]}, "state key")
 
         if event["id"] in self.pending_ids:
             raise TimelineError(f"duplicate id '{event['id']}': it is already used earlier in this import")
         if event["id"] in existing:
-            differing = model.differing_fields(event, existing[event["id"]])
+            differing = validation.differing_fields(event, existing[event["id"]])
             if differing:
                 raise TimelineError(
                     f"event '{event['id']}' already exists with different {', '.join(differing)}; "
@@ -502,7 +273,7 @@ class Writer:
             digest = self.digests[source["key"]] = chain.source_digest(source)
         # the attributes' canonical JSON is both hashed and stored: write it once
         event["attributes_json"] = chain.canonical_json(event["attributes"])
-        _fit(schema.events, {"attributes": event["attributes_json"]})
+        check_fits(schema.events, {"attributes": event["attributes_json"]})
         event["hash"] = chain.event_hash(event, source, digest, event["attributes_json"])
         if preserved and event["recorded_at"] == preserved["recorded_at"] and event["hash"] != preserved["hash"]:
             raise TimelineError(f"hash mismatch at seq {event['seq']}: the export was altered after it was written")
@@ -551,7 +322,7 @@ class Writer:
     def _stored_event(self, event_id):
         if not valid_text(event_id):  # not an id any event can have; and the driver cannot send it
             return None
-        found = projections.load_events(self.conn, schema.events.c.id == event_id)
+        found = load_events(self.conn, schema.events.c.id == event_id)
         return found[0] if found else None
 
     def _existing_events(self, ids):
@@ -561,7 +332,7 @@ class Writer:
         found = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            for event in projections.load_events(self.conn, schema.events.c.id.in_(chunk)):
+            for event in load_events(self.conn, schema.events.c.id.in_(chunk)):
                 found[event["id"]] = event
         return found
 
@@ -589,11 +360,9 @@ class Writer:
 
     def derive_id(self, raw, source_key):
         """`entity/period/what` for an event added without an id, unique in the log."""
-        from . import dates
-
         entity = self.registry.resolve(raw.get("entity") or "")
         source = self.source(source_key)
-        event = model.make_event({**raw, "id": "draft"}, source, self.registry.entities[entity]["fiscal_year_end"])
+        event = validation.make_event({**raw, "id": "draft"}, source, self.registry.entities[entity]["fiscal_year_end"])
         what = event["attributes"].get("metric") or event["kind"].replace("_", "-")
         base = f"{entity}/{dates.slug(event['valid_from'], event['valid_to'], event['precision'])}/{what}"
         candidate, n = base, 1
@@ -607,70 +376,20 @@ class Writer:
         self.insert_sources()
         if not self.pending:
             return
-        if len(self.pending) > BULK and self.conn.dialect.name == "sqlite":
-            # SQLite's default page cache is 2 MB: a bulk import would re-read the
-            # id and hash indexes from the OS for every row it inserts
-            self.conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+        backend = backend_for(self.conn)
+        backend.prepare_bulk_load(self.conn, len(self.pending))
         columns = ["attributes_json" if c.name == "attributes" else c.name for c in schema.events.c]
         row = operator.itemgetter(*columns)  # every staged event has every column (see _append_one)
-        projections.insert_values(self.conn, schema.events, (row(event) for event in self.pending))
+        backend.insert_many(self.conn, schema.events, (row(event) for event in self.pending))
         # the staged events are in memory: a bulk replay reads back only the events before them
         projections.apply(self.conn, self.pending, head_before=self.pending[0]["seq"] - 1)
         self.pending, self.pending_ids, self.status = [], {}, {}
 
-
-_COLUMN_LENGTHS = {}
-# lone UTF-16 surrogates: what a JSON or YAML "\ud800" escape or non-UTF-8 bytes in an
-# argument decode to; no database can store them (sqlite3 and psycopg refuse to encode them)
-_SURROGATE = re.compile("[\ud800-\udfff]")
+    def sync_id_sequences(self):
+        """Move the id sequences past the ids assigned (PostgreSQL), for anyone inserting by hand."""
+        backend_for(self.conn).sync_id_sequences(self.conn, self.last_ids)
 
 
-def valid_text(value):
-    """True for a str a database can store and compare (no lone surrogates)."""
-    return isinstance(value, str) and not _SURROGATE.search(value)
-
-
-def _column_lengths(table):
-    """{column name: VARCHAR length or None} of `table`, computed once (an import checks every row)."""
-    lengths = _COLUMN_LENGTHS.get(table.name)
-    if lengths is None:
-        lengths = _COLUMN_LENGTHS[table.name] = {c.name: getattr(c.type, "length", None) for c in table.c}
-    return lengths
-
-
-def _fit(table, row, what=None):
-    """Every text value must fit its column, on every backend.
-
-    PostgreSQL enforces VARCHAR(n) and refuses NUL characters; SQLite stores
-    either.  Checking here gives the same one-line error on both, so a log
-    SQLite accepts can always be copied to PostgreSQL.
-    """
-    limits = _column_lengths(table)
-    for name, value in row.items():
-        if not isinstance(value, str) or name not in limits:
-            continue
-        label = what or name
-        if "\x00" in value:
-            raise TimelineError(f"{label} contains a NUL character")
-        if _SURROGATE.search(value):
-            raise TimelineError(f"{label} is not valid Unicode text (a lone surrogate: bytes that "
-                                "are not UTF-8, or an escape such as \\ud800)")
-        length = limits[name]
-        if length and len(value) > length:
-            shown = value if len(value) <= 60 else value[:57] + "..."
-            raise TimelineError(f"{label} {shown!r} is {len(value)} characters long; at most {length} are allowed")
-
-
-def sync_id_sequences(conn, last_ids):
-    """setval the id sequences of the tables in {table name: last id} (PostgreSQL only)."""
-    if conn.dialect.name != "postgresql":
-        return
-    for name, last in last_ids.items():
-        if last < 1:
-            continue  # an empty table: its sequence still starts at 1
-        conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), :last)"), {"last": last})
-
-
-def _place(where, item, label):
+def place(where, item, label):
     place = f"{item} ({label})" if label else item
     return f"{where}: {place}" if where else place

@@ -1,0 +1,95 @@
+"""SQLite: the embedded default, one file.
+
+The log lock is the database's own write lock, taken at BEGIN IMMEDIATE, so
+a second writer waits on the busy timeout before it reads the chain head
+instead of failing half way.  Transaction control is taken from the sqlite3
+module (isolation_level None) so BEGIN is ours to say.
+"""
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ..errors import TimelineError
+from . import BUSY_TIMEOUT_SECONDS, INSERT_CHUNK, Backend, _chunks
+
+BULK_CACHE_KIB = 1024 * 1024  # page cache for a bulk load (allocated as used)
+BULK_ROWS = 10000  # above this many rows a load gets the big page cache
+
+
+class SQLite(Backend):
+    name = "sqlite"
+
+    def create_engine(self, url, path=None):
+        engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS}, poolclass=sa.pool.NullPool)
+        sa.event.listen(engine, "connect", _configure)
+        sa.event.listen(engine, "begin", _begin)
+        return engine
+
+    @contextmanager
+    def write_transaction(self, engine):
+        with engine.connect() as conn:
+            conn = conn.execution_options(write=True)  # BEGIN IMMEDIATE (see _begin)
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def read_snapshot(self, engine):
+        # a SQLite read transaction sees one state of the file until it ends
+        with engine.connect() as conn:
+            transaction = conn.begin()
+            try:
+                yield conn
+            finally:
+                transaction.rollback()
+
+    def insert_many(self, conn, table, values, columns=None):
+        # straight through the driver's executemany: SQLAlchemy's per-row parameter
+        # processing costs as much as the insert itself, and sqlite3 stores str,
+        # int, float, bool and None as they are
+        names = columns or [c.name for c in table.c]
+        sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+        for batch in _chunks(values, INSERT_CHUNK):
+            conn.exec_driver_sql(sql, batch)
+
+    def prepare_bulk_load(self, conn, rows):
+        if rows > BULK_ROWS:
+            # the default page cache is 2 MB: a bulk import would re-read the id and
+            # hash indexes from the OS for every row it inserts
+            conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+
+    def display_name(self, url):
+        return url.database
+
+    def same_database(self, url_a, url_b):
+        if url_b.get_backend_name() != "sqlite":
+            return False
+        path_a, path_b = Path(url_a.database or ""), Path(url_b.database or "")
+        return path_b.exists() and path_a.exists() and path_a.resolve() == path_b.resolve()
+
+
+def open_path(path, must_exist):
+    """Check a SQLite file path before connecting: a clear line for every way it can be wrong."""
+    try:
+        exists, is_dir = bool(path) and Path(path).exists(), bool(path) and Path(path).is_dir()
+    except OSError as error:  # a name too long for the file system, a path through a file…
+        raise TimelineError(f"cannot open {path}: {error.strerror}") from None
+    except ValueError:  # a NUL in the path: no shell can pass one, a caller can
+        raise TimelineError(f"cannot open {path!r}: a path cannot contain a NUL character") from None
+    if must_exist and not exists:
+        raise TimelineError(f"no database at {path} (run `timeline init` to create one)")
+    if is_dir:
+        raise TimelineError(f"{path} is a directory, not a database file")
+
+
+def _configure(dbapi_connection, _record):
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+    cursor.close()
+
+
+def _begin(connection):
+    immediate = connection.get_execution_options().get("write", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

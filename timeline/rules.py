@@ -1,0 +1,198 @@
+"""The event-sourcing rules, as pure functions over event dicts: no SQL here.
+
+Every other module that needs one of these answers calls this one, so each
+rule has one definition:
+
+- standing: an event stands (`current`) unless a standing event supersedes or
+  retracts it; retracting a correction lets the corrected event stand again
+  (`statuses`).  "Known at K" is the same rule over the events reported by K
+  (`known_at`);
+- ranking: for each entity and state key the winner is the standing event with
+  the greatest (valid_from, valid_to, reported_on, seq) (`rank`, `winners`);
+- latest report: for each entity, metric and period, `first_reported` is the
+  least (reported_on, seq) and `latest` the greatest (`report_order`,
+  `flag_group`);
+- the rows each projection holds for an event (`state_row`, `metric_row`,
+  `relationship_rows`) and the whole projection of a log (`replay`).
+
+An event here is a dict with the events table's columns, `attributes` as a
+mapping and `source` as the cited source's key.
+"""
+from dataclasses import dataclass, field
+
+from . import vocabulary
+from .chain import canonical_json
+
+
+def rank(event):
+    return (event["valid_from"], event["valid_to"], event["reported_on"], event["seq"])
+
+
+def report_order(event):
+    return (event["reported_on"], event["seq"])
+
+
+def state_key_of(event):
+    if "_state_key" in event:  # worked out once when the writer staged the event
+        return event["_state_key"]
+    if event.get("retracts"):
+        return None
+    return vocabulary.state_key(event["kind"], event["attributes"], event.get("counterparty"),
+                                event["valid_from"], event["valid_to"], event["precision"])
+
+
+# ---- standing ----
+
+def statuses(events):
+    """{event id: (status, changed_by)} after the events, in seq order."""
+    status, by_id = {}, {}
+    for event in events:
+        by_id[event["id"]] = event
+        status[event["id"]] = ("current", None)
+        if event.get("supersedes"):
+            status[event["supersedes"]] = ("superseded", event["id"])
+        if event.get("retracts"):
+            status[event["retracts"]] = ("retracted", event["id"])
+            target = by_id.get(event["retracts"], {})
+            if target.get("supersedes") and status.get(target["supersedes"]) == ("superseded", target["id"]):
+                status[target["supersedes"]] = ("current", None)
+    return status
+
+
+def known_at(events, known_at_date):
+    """The events reported by `known_at_date`, each with (status, changed_by) as the record stood then.
+
+    `events`: in seq order, and holding every event that changes one of them
+    (a correction or retraction of an event is reported with the changer's
+    own date).  Returns [(event, (status, changed_by))] in seq order.
+    """
+    known = [e for e in events if known_at_date is None or e["reported_on"] <= known_at_date]
+    status = statuses(known)
+    return [(event, status[event["id"]]) for event in known]
+
+
+def winners(events, as_of=None):
+    """{state key: event}: the highest-ranked of `events` (standing ones) for each key, by `as_of`."""
+    chosen = {}
+    for event in events:
+        key = state_key_of(event)
+        if key is None or (as_of and event["valid_from"] > as_of):
+            continue
+        if key not in chosen or rank(event) > rank(chosen[key]):
+            chosen[key] = event
+    return chosen
+
+
+def latest_reports(rows):
+    """{(metric, valid_from, valid_to): row}: the latest report of each metric and period."""
+    best = {}
+    for row in rows:
+        group = (row["metric"], row["valid_from"], row["valid_to"])
+        if group not in best or report_order(row) > report_order(best[group]):
+            best[group] = row
+    return best
+
+
+# ---- the rows each projection holds for one standing event ----
+
+def state_value(event):
+    return vocabulary.state_value(event["kind"], event["attributes"], event.get("counterparty"))
+
+
+def state_row(event, key):
+    value = state_value(event)
+    quantity = value if isinstance(value, dict) else None
+    return {
+        "entity": event["entity"], "key": key, "value": canonical_json(value),
+        "amount": float(quantity["amount"]) if quantity else None,
+        "unit": quantity["unit"] if quantity else None,
+        "valid_from": event["valid_from"], "valid_to": event["valid_to"],
+        "precision": event["precision"], "reported_on": event["reported_on"],
+        "event_id": event["id"], "source_key": event["source"], "seq": event["seq"],
+    }
+
+
+def metric_row(event):
+    """The metric_history row of an event, flags unset, or None."""
+    attributes = event["attributes"]
+    if event.get("retracts") or event["kind"] not in vocabulary.REPORTED_KINDS:
+        return None
+    quantity = attributes.get("value")
+    return {
+        "seq": event["seq"], "entity": event["entity"], "metric": attributes["metric"],
+        "kind": event["kind"], "valid_from": event["valid_from"], "valid_to": event["valid_to"],
+        "precision": event["precision"], "date_text": event["date_text"],
+        "amount": float(quantity["amount"]) if quantity else None,
+        "unit": quantity["unit"] if quantity else None,
+        "qualifier": quantity.get("qualifier") if quantity else None,
+        "reported_on": event["reported_on"], "event_id": event["id"], "source_key": event["source"],
+        "first_reported": False, "latest": False,
+    }
+
+
+def relationship_rows(event):
+    roles = None if event.get("retracts") else vocabulary.relation(event["kind"])
+    if not roles or not event.get("counterparty"):
+        return []
+    common = {
+        "kind": event["kind"], "since": event["valid_from"], "precision": event["precision"],
+        "attributes": canonical_json(event["attributes"]), "event_id": event["id"],
+        "source_key": event["source"], "seq": event["seq"],
+    }
+    return [
+        {"entity": event["entity"], "counterparty": event["counterparty"], "role": roles[0], **common},
+        {"entity": event["counterparty"], "counterparty": event["entity"], "role": roles[1], **common},
+    ]
+
+
+def flag_group(rows):
+    """Set first_reported/latest on the metric rows of one (entity, metric, period)."""
+    first = min(rows, key=report_order)
+    latest = max(rows, key=report_order)
+    for row in rows:
+        row["first_reported"] = row is first
+        row["latest"] = row is latest
+    return rows
+
+
+def metric_group(row):
+    return (row["entity"], row["metric"], row["valid_from"], row["valid_to"])
+
+
+def status_row(event, status, changed_by, key):
+    return {"seq": event["seq"], "event_id": event["id"], "entity": event["entity"],
+            "status": status, "changed_by": changed_by, "state_key": key}
+
+
+# ---- replay: the definition of every projection ----
+
+@dataclass
+class Projection:
+    event_status: list = field(default_factory=list)
+    entity_state: list = field(default_factory=list)
+    metric_history: list = field(default_factory=list)
+    relationships: list = field(default_factory=list)
+
+
+def replay(events):
+    """Every projection row, from the events alone (a list in seq order)."""
+    status = statuses(events)
+    projection = Projection()
+    best, groups = {}, {}
+    for event in events:
+        key = state_key_of(event)
+        state, changed_by = status[event["id"]]
+        projection.event_status.append(status_row(event, state, changed_by, key))
+        if state != "current":
+            continue
+        if key is not None:
+            winner = best.get((event["entity"], key))
+            if winner is None or rank(event) > rank(winner):
+                best[(event["entity"], key)] = event
+        row = metric_row(event)
+        if row:
+            groups.setdefault(metric_group(row), []).append(row)
+        projection.relationships.extend(relationship_rows(event))
+    projection.entity_state = [state_row(event, key) for (_, key), event in best.items()]
+    projection.metric_history = [row for rows in groups.values() for row in flag_group(rows)]
+    return projection
