@@ -565,13 +565,16 @@ def test_curators_without_ownership_can_do_everything_but_edit(tmp_path, corpus)
         cluster.execute(*(f"DROP ROLE {role}" for role in (alice, stranger, curators, owner)))
 
 
-# keep in step with docs/postgres.md
-CURATOR_GRANTS = """
-GRANT SELECT, INSERT ON sources, entities, entity_aliases, events TO {curators};
-GRANT SELECT, INSERT, UPDATE, DELETE ON event_status, entity_state, metric_history, relationships TO {curators};
-GRANT SELECT ON alembic_version, timeline TO {curators};
-GRANT USAGE, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {curators};
-"""
+def _curator_grants():
+    """The grants docs/postgres.md tells the owner to run, for role {curators}: the test runs the doc."""
+    from .conftest import ROOT
+    doc = (ROOT / "docs" / "postgres.md").read_text(encoding="utf-8")
+    section = doc[doc.index("## 3. Let the curators in"):]
+    sql = section[section.index("```sql") + len("```sql"):section.index("```", section.index("```sql") + 6)]
+    return sql.replace("TO curators;", "TO {curators};")
+
+
+CURATOR_GRANTS = _curator_grants()
 
 
 # ---- a server that cannot be reached ----

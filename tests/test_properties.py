@@ -146,3 +146,40 @@ def test_as_of_and_known_at_equal_a_brute_force_scan(ops, as_of, known_at):
             answer = timeline.state(entity, as_of=as_of, known_at=known_at).to_dict()["state"]
             expected = brute_force_state(events, entity, as_of, known_at)
             assert {key: entry["event"] for key, entry in answer.items()} == expected, json.dumps(answer)
+
+
+CANNED = None
+
+
+def canned_query(name):
+    """The SQL of a canned query, as metadata.yml gives it to Datasette."""
+    global CANNED
+    if CANNED is None:
+        import yaml
+        from .conftest import ROOT
+        CANNED = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))["databases"]["timeline"]["queries"]
+    return CANNED[name]["sql"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ops=operations, as_of=st.one_of(st.none(), day), known_at=st.one_of(st.none(), day))
+def test_the_published_state_queries_give_the_python_answer(ops, as_of, known_at):
+    """The canned queries read tables publish derives with timeline.rules: same answer as Timeline.state."""
+    import sqlite3
+    from timeline.web.plugin import prepare_connection
+    with tempfile.TemporaryDirectory() as directory:
+        timeline = fresh_timeline(directory)
+        run(timeline, ops)
+        out = Path(directory) / "site.db"
+        timeline.publish(out)
+        conn = sqlite3.connect(out)
+        prepare_connection(conn)
+        try:
+            for entity, name in (("acme", "ACME"), ("globex", " globex holdings "), ("initech", "Initech Corp.")):
+                expected = {key: entry.event for key, entry in timeline.state(entity, as_of=as_of, known_at=known_at).state.items()}
+                sql = canned_query("known_at" if known_at else "state_as_of")
+                rows = conn.execute(sql, {"entity": name, "as_of": as_of or "", "known_at": known_at or ""}).fetchall()
+                assert {row[1]: row[5] for row in rows} == expected
+                assert {row[0] for row in rows} <= {entity}
+        finally:
+            conn.close()

@@ -78,3 +78,31 @@ def test_an_uncited_source_may_still_be_fixed(sqlite_db):
     connection.execute("UPDATE sources SET title = 'A fixed title' WHERE key = 'draft-doc'")
     connection.commit()
     assert connection.execute("SELECT title FROM sources").fetchone() == ("A fixed title",)
+
+
+def test_the_revisions_timeline_knows_are_alembics():
+    """database.revisions() reads the file names (no Alembic at start-up); Alembic reads the files."""
+    from alembic.script import ScriptDirectory
+    script = ScriptDirectory.from_config(database.alembic_config())
+    assert database.head_revision() == script.get_current_head()
+    assert database.revisions() == sorted(r.revision for r in script.walk_revisions())
+
+
+def test_a_log_of_an_older_schema_upgrades_in_place_and_still_verifies(loaded):
+    loaded.ok("source", "add", "acme-10q", "--title", "Acme 10-Q", "--published-on", "2025-11-01")
+    loaded.ok("correct", "acme/2025-q2/revenue", "--attr", "revenue=155.7 million USD", "--reason", "restated",
+              "--source", "acme-10q")
+    before = loaded.ok("verify")
+    engine = database.connect(loaded.db)
+    database.downgrade(engine, "0001")  # the schema of the first release, events and all
+    with engine.connect() as connection:
+        assert not sa.inspect(connection).has_table("event_standing")
+    assert "has schema 0001; run `timeline init` to upgrade it" in loaded("verify").stderr
+    loaded.ok("init")
+    assert loaded.ok("verify") == before
+    with engine.connect() as connection:
+        spans = connection.execute(sa.text(
+            "SELECT known_from, known_until, status FROM event_standing WHERE event_id = 'acme/2025-q2/revenue' "
+            "ORDER BY known_from")).all()
+    assert [tuple(span) for span in spans] == [("2025-09-08", "2025-11-01", "current"),
+                                               ("2025-11-01", None, "superseded")]

@@ -105,7 +105,13 @@ def upgrade(engine, revision="head"):
             raise TimelineError(f"{engine.url.render_as_string(hide_password=True)} holds other tables and is not a timeline database")
         _refuse_newer(current_revision(connection))
     with backend_for(engine).write_transaction(engine) as connection:
+        before = current_revision(connection)
         command.upgrade(alembic_config(connection), revision)
+        after = current_revision(connection)
+        if before is not None and after != before and after == head_revision():
+            # a revision may add or reshape a projection: derive them all again
+            from . import projections
+            projections.rebuild(connection)
 
 
 def downgrade(engine, revision):

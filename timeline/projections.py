@@ -68,6 +68,7 @@ def _apply_one(conn, event):
     status_table = schema.event_status
     key = rules.state_key_of(event)
     conn.execute(status_table.insert(), rules.status_row(event, "current", None, key))
+    _apply_standing(conn, event)
     removed, restored = [], []
     target_id = event.get("supersedes") or event.get("retracts")
     if target_id:
@@ -109,6 +110,37 @@ def _apply_one(conn, event):
         winner_id, winner_rank = _state_winner(conn, new["entity"], new_key)
         if winner_id is None or rules.rank(new) > winner_rank:
             _set_state(conn, new, new_key)
+
+
+def _apply_standing(conn, event):
+    """event_standing for a new event: its own span, or its whole cluster's again when it changes one."""
+    if not (event.get("supersedes") or event.get("retracts")):
+        insert_rows(conn, schema.event_standing, rules.standing_intervals([event]))
+        return
+    group = _cluster(conn, event)
+    table = schema.event_standing
+    conn.execute(table.delete().where(table.c.seq.in_([e["seq"] for e in group])))
+    insert_rows(conn, table, rules.standing_intervals(group))
+
+
+def _cluster(conn, event):
+    """The events linked to `event` by corrections and retractions (rules.clusters), up to its seq."""
+    events = schema.events
+    found = {event["id"]: event}
+    frontier = {event["id"], event.get("supersedes") or event.get("retracts")}
+    while frontier:
+        chunk = list(frontier)
+        linked = load_events(conn, sa.and_(events.c.seq <= event["seq"], sa.or_(
+            events.c.id.in_(chunk), events.c.supersedes.in_(chunk), events.c.retracts.in_(chunk))))
+        frontier = set()
+        for other in linked:
+            if other["id"] not in found:
+                found[other["id"]] = other
+                frontier.add(other["id"])
+            target = other.get("supersedes") or other.get("retracts")
+            if target and target not in found:
+                frontier.add(target)
+    return sorted(found.values(), key=lambda e: e["seq"])
 
 
 def _set_status(conn, event_id, status, changed_by):
@@ -162,6 +194,7 @@ def _recompute_state(conn, entity, key):
 
 SORT_KEYS = {
     "event_status": ("seq",),
+    "event_standing": ("seq", "known_from"),
     "entity_state": ("entity", "key"),
     "metric_history": ("seq",),
     "relationships": ("event_id", "entity"),

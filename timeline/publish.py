@@ -40,6 +40,7 @@ from . import __version__, database, display, rules, schema
 from .backends import backend_for
 from .errors import TimelineError
 from .loading import head, load_events
+from .registry import fold
 
 # copied in this order: what a row refers to is copied before it
 COPIED_TABLES = (schema.entities, schema.entity_aliases, schema.sources, schema.events) + schema.PROJECTIONS
@@ -66,13 +67,20 @@ HELPER_TABLES_SQL = [
         period TEXT NOT NULL,
         reported_on TEXT NOT NULL,
         source_key TEXT NOT NULL,
-        status TEXT NOT NULL
+        status TEXT NOT NULL,
+        rank INTEGER NOT NULL
+    )""",
+    """CREATE TABLE entity_names (
+        name TEXT NOT NULL,
+        entity TEXT NOT NULL REFERENCES entities(key),
+        PRIMARY KEY (name, entity)
     )""",
 ]
 
 EXTRA_SQL = [
     "CREATE INDEX ix_state_values_entity_key ON state_values (entity, key, valid_from)",
     "CREATE INDEX ix_events_counterparty ON events (counterparty)",
+    "CREATE INDEX ix_entity_names_entity ON entity_names (entity)",
     "CREATE INDEX ix_event_status_changed_by ON event_status (changed_by)",
     "CREATE INDEX ix_relationships_counterparty ON relationships (counterparty)",
     # ---- views for readers ----
@@ -96,6 +104,12 @@ EXTRA_SQL = [
            (SELECT count(*) FROM entity_state st WHERE st.entity = en.key) AS state_keys,
            en.note
     FROM entities en""",
+    # every state value with the spans of "known at" dates over which its event stood:
+    # the state queries keep the rows standing at their date and take the highest rank
+    """CREATE VIEW state_candidates AS
+    SELECT v.entity, v.key, v.display, v.period, v.valid_from, v.valid_to, v.reported_on, v.event_id,
+           v.source_key, v.seq, v.rank, s.known_from, s.known_until, s.status, s.changed_by
+    FROM state_values v JOIN event_standing s ON s.seq = v.seq""",
     """CREATE VIEW corrections AS
     SELECT c.seq, c.id AS event_id,
            CASE WHEN c.supersedes IS NOT NULL THEN 'correction' ELSE 'retraction' END AS action,
@@ -303,10 +317,19 @@ def _copy(src, dst, table):
     return len(rows)
 
 
-def _write_helpers(dst):
-    """event_periods and state_values, computed from the copied events."""
-    events = load_events(dst)
-    status = dict(dst.execute(sa.select(schema.event_status.c.event_id, schema.event_status.c.status)).all())
+def reader_tables(conn):
+    """{table name: rows} of the tables publish adds for readers, computed from the log in `conn`.
+
+    - event_periods: each event's period as people write it ("Q2 2025");
+    - state_values: the state value every event sets, standing or not, with
+      `rank`, its place in rules.rank order (the state queries take the
+      highest rank among the rows standing at their date);
+    - entity_names: every key, name and alias folded as registry.fold folds
+      them (the queries find an entity by `fold_name(:entity)`).
+    """
+    events = load_events(conn)
+    status = dict(conn.execute(sa.select(schema.event_status.c.event_id, schema.event_status.c.status)).all())
+    order = {event["seq"]: place for place, event in enumerate(sorted(events, key=rules.rank), 1)}
     periods, values = [], []
     for event in events:
         period = display.period(event["valid_from"], event["valid_to"], event["precision"])
@@ -319,18 +342,28 @@ def _write_helpers(dst):
         values.append({
             **row, "display": display.value(value),
             "qualifier": value.get("qualifier") if isinstance(value, dict) else None,
-            "period": period, "status": status.get(event["id"], "current"),
+            "period": period, "status": status.get(event["id"], "current"), "rank": order[event["seq"]],
         })
+    names = set()
+    for key, name in conn.execute(sa.select(schema.entities.c.key, schema.entities.c.name)):
+        names.update({(fold(key), key), (fold(name), key)})
+    for entity, alias in conn.execute(sa.select(schema.entity_aliases.c.entity, schema.entity_aliases.c.alias)):
+        names.add((fold(alias), entity))
+    return {
+        "event_periods": periods,
+        "state_values": values,
+        "entity_names": [{"name": name, "entity": entity} for name, entity in sorted(names)],
+    }
+
+
+def _write_helpers(dst):
     for statement in HELPER_TABLES_SQL:
         dst.exec_driver_sql(statement)
-    if periods:
-        dst.execute(sa.text("INSERT INTO event_periods (seq, period) VALUES (:seq, :period)"), periods)
-    if values:
-        dst.execute(sa.text(
-            "INSERT INTO state_values (seq, event_id, entity, key, value, display, amount, unit, qualifier, "
-            "valid_from, valid_to, precision, period, reported_on, source_key, status) VALUES (:seq, :event_id, "
-            ":entity, :key, :value, :display, :amount, :unit, :qualifier, :valid_from, :valid_to, :precision, "
-            ":period, :reported_on, :source_key, :status)"), values)
+    for table, rows in reader_tables(dst).items():
+        if rows:
+            columns = list(rows[0])
+            dst.execute(sa.text(f"INSERT INTO {table} ({', '.join(columns)}) "
+                                f"VALUES ({', '.join(':' + c for c in columns)})"), rows)
 
 
 def _verify(path):

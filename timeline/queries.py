@@ -28,12 +28,8 @@ def state(conn, entity, as_of=None, known_at=None):
         table = schema.entity_state
         seqs = conn.execute(sa.select(table.c.seq).where(table.c.entity == entity)).scalars().all()
         chosen = {rules.state_key_of(e): e for e in load_events(conn, schema.events.c.seq.in_(seqs))} if seqs else {}
-    elif known_at is None:
-        chosen = _standing_winners(conn, entity, as_of)
     else:
-        standing = [event for event, (status, _) in known_events(conn, entity, known_at)
-                    if status == "current" and event["entity"] == entity]
-        chosen = rules.winners(standing, as_of)
+        chosen = _winners(conn, entity, as_of, known_at)
     return State(entity, as_of, known_at,
                  {key: state_entry(event) for key, event in sorted(chosen.items())})
 
@@ -52,8 +48,16 @@ def state_entry(event):
     )
 
 
-def _standing_winners(conn, entity, as_of):
-    """{state key: winner} among the entity's standing events that started by `as_of`.
+def standing_at(known_at):
+    """The condition on event_standing rows for "stands as known at `known_at`"."""
+    standing = schema.event_standing
+    return sa.and_(standing.c.status == "current", standing.c.known_from <= known_at,
+                   sa.or_(standing.c.known_until.is_(None), standing.c.known_until > known_at))
+
+
+def _winners(conn, entity, as_of=None, known_at=None):
+    """{state key: winner} among the entity's events standing (now, or as known at `known_at`)
+    whose span started by `as_of`.
 
     The ranks come from the indexed columns alone; only the winners' rows
     are loaded (and their attributes parsed), not the entity's whole history.
@@ -61,7 +65,11 @@ def _standing_winners(conn, entity, as_of):
     status, events = schema.event_status, schema.events
     query = (sa.select(status.c.state_key, events.c.valid_from, events.c.valid_to, events.c.reported_on, events.c.seq)
              .join(events, events.c.seq == status.c.seq)
-             .where(status.c.entity == entity, status.c.status == "current", status.c.state_key.is_not(None)))
+             .where(status.c.entity == entity, status.c.state_key.is_not(None)))
+    if known_at is None:
+        query = query.where(status.c.status == "current")
+    else:
+        query = query.join(schema.event_standing, schema.event_standing.c.seq == events.c.seq).where(standing_at(known_at))
     if as_of:
         query = query.where(events.c.valid_from <= as_of)
     best = {}
@@ -74,39 +82,22 @@ def _standing_winners(conn, entity, as_of):
     return {key_of[event["seq"]]: event for event in load_events(conn, events.c.seq.in_(list(key_of)))}
 
 
-def known_events(conn, entity, known_at, where=None):
-    """[(event, (status, changed_by))] for the events about `entity` (as entity or counterparty)
-    reported by `known_at`, with their status as the record stood then (rules.known_at).
-
-    `where`: a further condition on the entity's events (e.g. kinds).
-    """
-    events = schema.events
-    reported = events.c.reported_on <= known_at
-    about = sa.or_(events.c.entity == entity, events.c.counterparty == entity)
-    found = {e["id"]: e for e in load_events(conn, sa.and_(about, reported, *([where] if where is not None else [])))}
-    # the changers of those events, and theirs in turn (a retraction of a correction)
-    frontier = list(found)
-    while frontier:
-        changers = []
-        for start in range(0, len(frontier), 500):
-            chunk = frontier[start:start + 500]
-            changers += load_events(conn, sa.and_(
-                reported, sa.or_(events.c.supersedes.in_(chunk), events.c.retracts.in_(chunk))))
-        frontier = [e["id"] for e in changers if e["id"] not in found]
-        found.update((e["id"], e) for e in changers)
-    return rules.known_at(sorted(found.values(), key=lambda e: e["seq"]), known_at)
-
-
 def events_about(conn, entity, known_at=None):
     """[(event, (status, changed_by))] for every event about `entity` (as entity or counterparty),
-    in seq order: as the record stands now, or as it stood at `known_at`."""
-    if known_at:
-        return known_events(conn, entity, known_at)
-    events, status = schema.events, schema.event_status
+    in seq order: as the record stands now, or as it stood at `known_at` (only what was reported by then)."""
+    events = schema.events
     about = sa.or_(events.c.entity == entity, events.c.counterparty == entity)
-    stored = {row.event_id: (row.status, row.changed_by) for row in conn.execute(
-        sa.select(status.c.event_id, status.c.status, status.c.changed_by)
-        .join(events, events.c.seq == status.c.seq).where(about))}
+    if known_at is None:
+        status = schema.event_status
+        query = sa.select(status.c.event_id, status.c.status, status.c.changed_by).join(events, events.c.seq == status.c.seq)
+    else:
+        status = schema.event_standing
+        query = (sa.select(status.c.event_id, status.c.status, status.c.changed_by)
+                 .join(events, events.c.seq == status.c.seq)
+                 .where(status.c.known_from <= known_at,
+                        sa.or_(status.c.known_until.is_(None), status.c.known_until > known_at)))
+        about = sa.and_(about, events.c.reported_on <= known_at)
+    stored = {row.event_id: (row.status, row.changed_by) for row in conn.execute(query.where(about))}
     return [(event, stored.get(event["id"], ("current", None))) for event in load_events(conn, about)]
 
 

@@ -6,7 +6,8 @@ rule has one definition:
 - standing: an event stands (`current`) unless a standing event supersedes or
   retracts it; retracting a correction lets the corrected event stand again
   (`statuses`).  "Known at K" is the same rule over the events reported by K
-  (`known_at`);
+  (`known_at`), stored as the spans of dates over which each event's status
+  holds (`standing_intervals`, the event_standing projection);
 - ranking: for each entity and state key the winner is the standing event with
   the greatest (valid_from, valid_to, reported_on, seq) (`rank`, `winners`);
 - latest report: for each entity, metric and period, `first_reported` is the
@@ -69,6 +70,57 @@ def known_at(events, known_at_date):
     known = [e for e in events if known_at_date is None or e["reported_on"] <= known_at_date]
     status = statuses(known)
     return [(event, status[event["id"]]) for event in known]
+
+
+def clusters(events):
+    """The events grouped by the corrections and retractions that link them, each group in seq order.
+
+    An event's standing depends only on the events of its group: those that
+    change it, and those that change them (a retraction of a correction).
+    """
+    parent = {}
+
+    def root(event_id):
+        while parent.setdefault(event_id, event_id) != event_id:
+            parent[event_id] = parent[parent[event_id]]
+            event_id = parent[event_id]
+        return event_id
+
+    for event in events:
+        target = event.get("supersedes") or event.get("retracts")
+        root(event["id"])
+        if target:
+            parent[root(event["id"])] = root(target)
+    groups = {}
+    for event in events:
+        groups.setdefault(root(event["id"]), []).append(event)
+    return list(groups.values())
+
+
+def standing_intervals(events):
+    """When each event stands, by publication date: rows of the event_standing projection.
+
+    For every event, one row per span of "known at" dates over which its
+    status does not change: known_from (inclusive; the first is the event's
+    own reported_on) to known_until (exclusive; None for "still"), with the
+    status and the event that changed it, as `known_at` gives for any date in
+    the span.  `events`: whole clusters (see `clusters`), any order.
+    """
+    rows = []
+    for group in clusters(sorted(events, key=lambda e: e["seq"])):
+        dates = sorted({event["reported_on"] for event in group})
+        spans = {}  # event id -> [row], the current span last
+        for index, date in enumerate(dates):
+            until = dates[index + 1] if index + 1 < len(dates) else None
+            for event, (status, changed_by) in known_at(group, date):
+                span = spans.setdefault(event["id"], [])
+                if span and (span[-1]["status"], span[-1]["changed_by"]) == (status, changed_by):
+                    span[-1]["known_until"] = until
+                    continue
+                span.append({"seq": event["seq"], "event_id": event["id"], "entity": event["entity"],
+                             "known_from": date, "known_until": until, "status": status, "changed_by": changed_by})
+        rows.extend(row for span in spans.values() for row in span)
+    return sorted(rows, key=lambda r: (r["seq"], r["known_from"]))
 
 
 def winners(events, as_of=None):
@@ -169,6 +221,7 @@ def status_row(event, status, changed_by, key):
 @dataclass
 class Projection:
     event_status: list = field(default_factory=list)
+    event_standing: list = field(default_factory=list)
     entity_state: list = field(default_factory=list)
     metric_history: list = field(default_factory=list)
     relationships: list = field(default_factory=list)
@@ -193,6 +246,7 @@ def replay(events):
         if row:
             groups.setdefault(metric_group(row), []).append(row)
         projection.relationships.extend(relationship_rows(event))
+    projection.event_standing = standing_intervals(events)
     projection.entity_state = [state_row(event, key) for (_, key), event in best.items()]
     projection.metric_history = [row for rows in groups.values() for row in flag_group(rows)]
     return projection

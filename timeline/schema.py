@@ -110,6 +110,22 @@ event_status = sa.Table(
     sa.Index("ix_event_status_entity_key", "entity", "state_key", "status"),
 )
 
+event_standing = sa.Table(
+    # When each event stands, by publication date (rules.standing_intervals):
+    # one row per span of "known at" dates over which its status holds.
+    # "Known at K" reads the rows with known_from <= K < known_until.
+    "event_standing",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("known_from", ISO_DATE, primary_key=True),
+    sa.Column("known_until", ISO_DATE),  # exclusive; NULL: still
+    sa.Column("event_id", sa.String(300), nullable=False),
+    sa.Column("entity", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("changed_by", sa.String(300)),
+    sa.Index("ix_event_standing_event_id", "event_id"),
+)
+
 entity_state = sa.Table(
     "entity_state",
     metadata,
@@ -167,7 +183,7 @@ relationships = sa.Table(
     sa.Index("ix_relationships_event_id", "event_id"),
 )
 
-PROJECTIONS = (event_status, entity_state, metric_history, relationships)
+PROJECTIONS = (event_status, event_standing, entity_state, metric_history, relationships)
 LOG_TABLES = (sources, entities, entity_aliases, events)
 
 

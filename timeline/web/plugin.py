@@ -34,6 +34,7 @@ from datasette.utils.asgi import NotFound, Response
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from .. import __version__, dates, display
+from ..registry import fold
 from . import pages
 from .pages import safe_url
 
@@ -127,8 +128,10 @@ def prepare_jinja2_environment(env, datasette):
 @hookimpl
 def prepare_connection(conn):
     # escape_fts(text): a search box's words as FTS5 phrases, so "10-Q" or "R&D" never
-    # raises an FTS syntax error; period_label(from, to, precision): "Q2 2025"
+    # raises an FTS syntax error; period_label(from, to, precision): "Q2 2025";
+    # fold_name(text): a name folded as the registry folds it, to look up entity_names
     conn.create_function("escape_fts", 1, lambda text: escape_fts(text or ""), deterministic=True)
+    conn.create_function("fold_name", 1, lambda text: fold(text or ""), deterministic=True)
     conn.create_function("period_label", 3, _period_label_sql, deterministic=True)
 
 
