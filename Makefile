@@ -9,7 +9,7 @@ DB ?= timeline.db
 PORT ?= 8001
 PYTEST_ARGS ?= -n 2
 
-.PHONY: serve test bench build clean system-deps
+.PHONY: serve test test-quick stress bench build clean system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,13 @@ system-deps:
 
 test: $(INSTALLED) system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# while working: everything but the stress tests (tests/test_stress_*.py), or those alone
+test-quick: $(INSTALLED)
+	$(BIN)/python -m pytest $(PYTEST_ARGS) -m "not stress"
+
+stress: $(INSTALLED) system-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS) -m stress
 
 bench: $(INSTALLED)
 	$(BIN)/python -m bench

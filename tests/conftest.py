@@ -88,6 +88,13 @@ events:
 """
 
 
+def pytest_collection_modifyitems(items):
+    """tests/test_stress_*.py are marked `stress`: `pytest -m stress` runs them alone, `-m "not stress"` skips them."""
+    for item in items:
+        if item.path.name.startswith("test_stress_"):
+            item.add_marker(pytest.mark.stress)
+
+
 def write_corpus(directory):
     """A small, valid events/ directory: entities plus one bundle."""
     directory = Path(directory)

@@ -393,9 +393,11 @@ def test_failed_publish_keeps_the_old_file(tmp_path):
     db = build_log(tmp_path)
     out = publish_log(db, tmp_path / "timeline.db")
     before = out.read_bytes()
-    with sqlite3.connect(db) as conn:  # tamper with the live log behind the triggers' back
+    conn = sqlite3.connect(db)  # tamper with the live log behind the triggers' back
+    with conn:
         conn.execute("DROP TRIGGER events_no_update")
         conn.execute("UPDATE events SET summary = 'Nova made it all up.' WHERE seq = 3")
+    conn.close()
     result = run(db, "publish", out)
     assert result.exit_code == 1
     assert result.output.startswith("Error: the published file failed verification: chain broken at seq 3")

@@ -18,12 +18,9 @@ import sqlite3
 import pytest
 
 from timeline import schema
-from timeline.cli import cli as timeline_cli
 
 from .conftest import Cli, write_corpus
 
-pytestmark = pytest.mark.skipif("publish" not in timeline_cli.commands,
-                                reason="`timeline publish` does not exist yet (timeline/publish.py)")
 
 
 @pytest.fixture(scope="module")

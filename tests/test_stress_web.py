@@ -23,13 +23,10 @@ import httpx
 import pytest
 
 from bench import synth
-from timeline.cli import cli as timeline_cli
 
 from .conftest import Cli
 from .serving import timeline_serve
 
-pytestmark = pytest.mark.skipif("serve" not in timeline_cli.commands,
-                                reason="`timeline serve` does not exist yet (timeline/publish.py, timeline/web/)")
 
 EVENTS = 10_000
 CLIENTS = 50

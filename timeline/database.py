@@ -104,6 +104,7 @@ def upgrade(engine, revision="head"):
         if tables and "alembic_version" not in tables:
             raise TimelineError(f"{engine.url.render_as_string(hide_password=True)} holds other tables and is not a timeline database")
         _refuse_newer(current_revision(connection))
+    backend_for(engine).prepare_database(engine)
     with backend_for(engine).write_transaction(engine) as connection:
         before = current_revision(connection)
         command.upgrade(alembic_config(connection), revision)

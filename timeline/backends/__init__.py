@@ -55,6 +55,9 @@ class Backend:
         """
         raise NotImplementedError
 
+    def prepare_database(self, engine):
+        """Settings a new or upgraded database keeps (`timeline init`); a no-op by default."""
+
     def prepare_bulk_load(self, conn, rows):
         """Tune the connection before inserting `rows` rows in one transaction (a no-op by default)."""
 

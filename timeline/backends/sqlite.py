@@ -3,7 +3,11 @@
 The log lock is the database's own write lock, taken at BEGIN IMMEDIATE, so
 a second writer waits on the busy timeout before it reads the chain head
 instead of failing half way.  Transaction control is taken from the sqlite3
-module (isolation_level None) so BEGIN is ours to say.
+module (isolation_level None) so BEGIN is ours to say.  `timeline init` puts
+the file in WAL mode (it stays so): a reader's snapshot (a publish, a copy, a
+long query) never holds up a curator's commit, and a writer never blocks
+readers.  When the last connection closes SQLite folds the WAL back into the
+file.
 """
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,6 +61,13 @@ class SQLite(Backend):
             # the default page cache is 2 MB: a bulk import would re-read the id and
             # hash indexes from the OS for every row it inserts
             conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+
+    def prepare_database(self, engine):
+        raw = engine.raw_connection()  # outside any transaction: the journal mode cannot change inside one
+        try:
+            raw.cursor().execute("PRAGMA journal_mode = WAL")
+        finally:
+            raw.close()
 
     def display_name(self, url):
         return url.database

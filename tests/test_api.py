@@ -1,0 +1,61 @@
+"""The Python API: docs/api.md runs as written, and each method is the CLI command of its name."""
+import doctest
+import os
+
+import pytest
+
+from timeline import Timeline, TimelineError
+
+from .conftest import ROOT, write_corpus
+
+
+def test_the_api_guide_runs_as_written(tmp_path):
+    """Every example in docs/api.md, in a fresh directory."""
+    here = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        failures, tried = doctest.testfile(str(ROOT / "docs" / "api.md"), module_relative=False,
+                                           optionflags=doctest.ELLIPSIS, raise_on_error=False)
+    finally:
+        os.chdir(here)
+    assert tried > 20 and failures == 0
+
+
+@pytest.fixture
+def timeline(tmp_path):
+    """A Timeline on a temporary SQLite file holding the small test corpus: the fast fixture."""
+    tl = Timeline.init(str(tmp_path / "timeline.db"))
+    tl.import_paths([write_corpus(tmp_path / "events")])
+    return tl
+
+
+def test_a_failed_write_changes_nothing(timeline):
+    before = timeline.export()
+    with pytest.raises(TimelineError, match="unknown source 'nope'"):
+        timeline.add("acme", "launch", "2025", "x", "x", "nope", attrs=["product=Rocket"])
+    with pytest.raises(TimelineError, match="cannot correct 'nope': no such event"):
+        timeline.correct("nope", "why", source={"title": "A new source", "published_on": "2025-10-01"})
+    assert timeline.export() == before  # the new source of the failed correction was not kept
+
+
+def test_add_with_a_new_source_is_one_transaction(timeline):
+    event_id = timeline.add("acme", "launch", "October 2025", "Acme launched Hive.", "Acme launched Hive.",
+                            {"title": "Acme launches Hive", "published_on": "2025-10-02"}, attrs=["product=Hive"])
+    assert event_id == "acme/2025-10/launch"
+    assert "acme-launches-hive-2025-10-02" in {s.key for s in timeline.sources()}
+
+
+def test_correct_keeps_the_kind_and_the_untouched_attributes(timeline):
+    new = timeline.correct("acme/2025-q2/revenue", "restated", attrs=["revenue=156.1 million USD"])
+    entry = timeline.state("acme").state["revenue/quarter"]
+    assert (entry.event, entry.value) == (new, 156100000)
+    attributes = next(e for e in timeline.log("acme") if e.event_id == new).attributes
+    assert attributes["change_yoy"] == {"amount": -10, "unit": "percent"}
+
+
+def test_results_serialise_as_the_cli_prints_them(timeline):
+    state = timeline.state("acme").to_dict()
+    assert list(state) == ["entity", "as_of", "known_at", "state"]
+    assert list(state["state"]["revenue/quarter"]) == [
+        "value", "unit", "qualifier", "valid_from", "valid_to", "precision", "period", "date_text",
+        "reported_on", "event", "source"]
