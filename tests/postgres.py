@@ -40,6 +40,8 @@ import threading
 import time
 from pathlib import Path
 
+from timeline.publish import process_alive
+
 SERVER_PROGRAMS = ("initdb", "postgres", "pg_ctl")
 MISSING = "PostgreSQL server binaries not found (Debian package postgresql)"
 SUPERUSER = "postgres"
@@ -266,16 +268,6 @@ def _free_port():
         return probe.getsockname()[1]
 
 
-def _pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _remove_stale_clusters():
     """Remove directories left by test runs that were killed (their owner and server are gone)."""
     bases = {Path(tempfile.gettempdir()).resolve(), Path("/tmp")}
@@ -284,11 +276,11 @@ def _remove_stale_clusters():
             owner = int((directory / "owner.pid").read_text())
         except (OSError, ValueError):
             continue
-        if _pid_alive(owner):
+        if process_alive(owner):
             continue
         try:
             postmaster = int((directory / "data" / "postmaster.pid").read_text().split()[0])
-            if _pid_alive(postmaster):
+            if process_alive(postmaster):
                 continue
         except (OSError, ValueError, IndexError):
             pass

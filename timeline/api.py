@@ -13,10 +13,11 @@ failed write leaves the database exactly as it was.
 import re
 from contextlib import contextmanager
 
-from . import bundles, curation, database, dates, projections, queries, verify as verifying, vocabulary
+from . import bundles, curation, database, projections, queries, verify as verifying, vocabulary
 from .backends import backend_for
 from .errors import TimelineError
 from .results import Publication
+from .validation import iso_date
 from .writer import Writer
 
 
@@ -203,7 +204,8 @@ class Timeline:
 
     def state(self, entity, as_of=None, known_at=None):
         """The State of `entity` (key, name or alias): now, as of a date, as known at a date."""
-        as_of, known_at = _iso(as_of, "as_of"), _iso(known_at, "known_at")
+        as_of = iso_date(as_of, "as_of") if as_of is not None else None
+        known_at = iso_date(known_at, "known_at") if known_at is not None else None
         with self._read() as conn:
             return queries.state(conn, queries.resolve(conn, entity), as_of=as_of, known_at=known_at)
 
@@ -285,15 +287,6 @@ def _attributes(options, kind):
     for option in options:
         attributes.update(vocabulary.parse_attribute_option(option, kind))
     return attributes
-
-
-def _iso(value, name):
-    if value is None:
-        return None
-    try:
-        return dates.parse_iso(value).isoformat()
-    except dates.DateError as error:
-        raise TimelineError(f"{name}: {error}") from None
 
 
 @contextmanager

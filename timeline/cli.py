@@ -264,13 +264,8 @@ def rebuild(ctx):
 # ---- reading ----
 
 def _iso_option(value, name):
-    if value is None:
-        return None
-    from . import dates
-    try:
-        return dates.parse_iso(value).isoformat()
-    except dates.DateError as error:
-        raise TimelineError(f"{name}: {error}") from None
+    from .validation import iso_date
+    return None if value is None else iso_date(value, name)
 
 
 @cli.command()

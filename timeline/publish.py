@@ -225,7 +225,7 @@ def remove_stale_builds(out):
     """Delete the temporary files of publishes to `out` whose process is gone (killed mid-build)."""
     for leftover in out.parent.glob(f".{out.name}.*.building*"):
         pid = leftover.name[len(out.name) + 2:].split(".", 1)[0]
-        if pid.isdigit() and _alive(int(pid)):
+        if pid.isdigit() and process_alive(int(pid)):
             continue  # another publish is building right now
         try:
             leftover.unlink()
@@ -233,7 +233,8 @@ def remove_stale_builds(out):
             pass
 
 
-def _alive(pid):
+def process_alive(pid):
+    """True while process `pid` exists (ours or another user's)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -68,7 +68,8 @@ def _span(text, base=None, fiscal_year_end="12-31"):
         raise TimelineError(str(error)) from None
 
 
-def _iso(text, name):
+def iso_date(text, name):
+    """An ISO date (YYYY-MM-DD) as text, or TimelineError naming `name`."""
     try:
         return dates.parse_iso(text).isoformat()
     except dates.DateError as error:
@@ -105,7 +106,7 @@ def make_source(raw):
         "published_from": span.valid_from.isoformat(),
         "published_to": span.valid_to.isoformat(),
         "published_precision": span.precision,
-        "retrieved_on": _iso(retrieved_on, "retrieved_on") if retrieved_on else None,
+        "retrieved_on": iso_date(retrieved_on, "retrieved_on") if retrieved_on else None,
         "document_type": document_type,
         "language": _text(raw, "language", required=False),
         "sha256": sha256,
@@ -125,7 +126,7 @@ def make_entity(raw):
     fiscal_year_end = _text(raw, "fiscal_year_end", required=False) or "12-31"
     if not re.match(r"^\d\d-\d\d$", fiscal_year_end):
         raise TimelineError(f"entity '{key}': fiscal_year_end {fiscal_year_end!r} must be MM-DD")
-    _iso(f"2000-{fiscal_year_end}", f"entity '{key}' fiscal_year_end")
+    iso_date(f"2000-{fiscal_year_end}", f"entity '{key}' fiscal_year_end")
     aliases = raw.get("aliases") or []
     if isinstance(aliases, str):
         aliases = [aliases]
@@ -180,8 +181,8 @@ def make_event(raw, source, fiscal_year_end="12-31"):
             raise TimelineError("give all of valid_from, valid_to and precision, or none")
         if not date_note:
             raise TimelineError("an explicit valid_from/valid_to/precision needs a date_note saying how the date was inferred")
-        valid_from = _iso(_date_text(raw, "valid_from"), "valid_from")
-        valid_to = _iso(_date_text(raw, "valid_to"), "valid_to")
+        valid_from = iso_date(_date_text(raw, "valid_from"), "valid_from")
+        valid_to = iso_date(_date_text(raw, "valid_to"), "valid_to")
         precision = raw["precision"]
         if precision not in dates.PRECISIONS:
             raise TimelineError(f"unknown precision '{precision}'{did_you_mean(precision, dates.PRECISIONS)}")

@@ -41,11 +41,19 @@ class Backend:
         raise NotImplementedError
         yield
 
+    snapshot_isolation = None  # the isolation level under which one transaction sees one state
+
     @contextmanager
     def read_snapshot(self, engine):
         """A read-only transaction that sees one consistent state of the whole log."""
-        raise NotImplementedError
-        yield
+        with engine.connect() as conn:
+            if self.snapshot_isolation:
+                conn = conn.execution_options(isolation_level=self.snapshot_isolation)
+            transaction = conn.begin()
+            try:
+                yield conn
+            finally:
+                transaction.rollback()  # read only: nothing to keep
 
     def insert_many(self, conn, table, values, columns=None):
         """INSERT `values` (tuples in the order of `columns`, default table.c), a chunk at a time.

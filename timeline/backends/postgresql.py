@@ -17,6 +17,7 @@ LOG_LOCK_ID = 0x7431_6D65  # "timeline": the advisory lock key of the log
 
 class PostgreSQL(Backend):
     name = "postgresql"
+    snapshot_isolation = "REPEATABLE READ"
 
     def create_engine(self, url, path=None):
         try:
@@ -43,16 +44,6 @@ class PostgreSQL(Backend):
             with conn.begin():
                 _lock_log(conn, self.busy_timeout_seconds)
                 yield conn
-
-    @contextmanager
-    def read_snapshot(self, engine):
-        with engine.connect() as conn:
-            conn = conn.execution_options(isolation_level="REPEATABLE READ")
-            transaction = conn.begin()
-            try:
-                yield conn
-            finally:
-                transaction.rollback()
 
     def insert_many(self, conn, table, values, columns=None):
         names = columns or [c.name for c in table.c]

@@ -22,7 +22,7 @@ BULK_ROWS = 10000  # above this many rows a load gets the big page cache
 
 
 class SQLite(Backend):
-    name = "sqlite"
+    name = "sqlite"  # a read transaction sees one state of the file until it ends
 
     def create_engine(self, url, path=None):
         engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS}, poolclass=sa.pool.NullPool)
@@ -36,16 +36,6 @@ class SQLite(Backend):
             conn = conn.execution_options(write=True)  # BEGIN IMMEDIATE (see _begin)
             with conn.begin():
                 yield conn
-
-    @contextmanager
-    def read_snapshot(self, engine):
-        # a SQLite read transaction sees one state of the file until it ends
-        with engine.connect() as conn:
-            transaction = conn.begin()
-            try:
-                yield conn
-            finally:
-                transaction.rollback()
 
     def insert_many(self, conn, table, values, columns=None):
         # straight through the driver's executemany: SQLAlchemy's per-row parameter
