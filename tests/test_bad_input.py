@@ -79,8 +79,13 @@ def add_with(**changes):
 @pytest.mark.parametrize("args, message", [
     (add_with(entity="acmee"), "unknown entity 'acmee' — did you mean 'acme'?"),
     (add_with(kind="lanch"), "unknown kind 'lanch' — did you mean 'launch'?"),
-    (add_with(kind="financial_result", attr="metric=revenue"), "missing required attribute 'value' for kind 'financial_result'"),
+    (add_with(kind="financial_result", attr="metric=revenue"),
+     "give at least one of value, outcome, change_yoy, change_qoq — financial_result takes metric (required)"),
     (add_with(attr="colour=red"), "unknown attribute 'colour' for kind 'launch'"),
+    (add_with(kind="financial_result", attr="operating loss=5 million USD"),
+     "unknown attribute 'operating loss' for kind 'financial_result' — did you mean 'operating_loss'?"),
+    (add_with(kind="financial_result", attr="revenue=31%"),
+     "value of revenue is in percent, but revenue is measured in a currency (USD, CNY…) — financial_result takes"),
     (add_with(date="sometime"), "sometime"),
     (add_with(date="February 30, 2025"), "February 30, 2025"),
     (add_with(date="Q5 2025"), "Q5 2025"),
@@ -140,8 +145,11 @@ def test_retracting_a_retraction(loaded):
 @pytest.mark.parametrize("events_yaml, message", [
     (event_with(kind="lanch"), "bad.yml: event 1 (acme/2025-q3/launch): unknown kind 'lanch' — did you mean 'launch'?"),
     (event_with(entity="acmee"), "event 1 (acme/2025-q3/launch): unknown entity 'acmee'"),
-    (event_with(attributes="{}"), "missing required attribute 'product' for kind 'launch'"),
-    (event_with(attributes="{product: Rocket, colour: red}"), "unknown attribute 'colour' for kind 'launch'"),
+    (event_with(attributes="{}"), "missing required attribute 'product' — launch takes product (required), stage"),
+    (event_with(attributes="{product: Rocket, colour: red}"), "unknown attribute 'colour' — launch takes product (required)"),
+    (event_with(attributes="{colour: red, stage: 5}"),
+     "unknown attribute 'colour'; missing required attribute 'product'; attribute 'stage' must be non-empty text, not 5 — "
+     "launch takes product (required), stage, vehicle, market, description; e.g. --attr 'product=Antora 1000'"),
     (event_with(date="sometime"), "sometime"),
     (event_with(date="February 30, 2025"), "February 30, 2025"),
     (event_with(valid_from="2025-05-01", valid_to="2025-04-01", precision="month", date_note="inferred"),

@@ -135,7 +135,8 @@ def test_kinds_lists_the_vocabulary(cli):
                  "customer", "guidance", "headquarters", "leadership", "ownership", "founding", "listing",
                  "award", "note"):
         assert f"\n{kind} " in "\n" + out
-    assert json.loads(cli.ok("kinds", "--json"))["financial_result"]["required"] == ["metric", "value"]
+    financial = json.loads(cli.ok("kinds", "--json"))["financial_result"]
+    assert (financial["required"], financial["one_of"]) == (["metric"], ["value", "outcome", "change_yoy", "change_qoq"])
 
 
 def test_parse_date_json(cli):

@@ -73,6 +73,8 @@ class Timeline:
             for bundle in parsed:
                 writer.add_entities(bundle.entities, bundle.path)
             writer.check_parents()
+            for bundle in parsed:
+                writer.add_metrics(bundle.metrics, bundle.path)
             if sum(len(bundle.sources) for bundle in parsed) > 50:
                 writer.sources.load_all()  # one query, not one per source
             for bundle in parsed:
@@ -94,6 +96,14 @@ class Timeline:
             raw.update({field: value for field, value in given.items() if value is not None})
             writer.add_entities([{**raw, "key": key, "aliases": list(aliases)}], None)
             writer.check_parents()
+            return writer.report
+
+    def add_metric(self, key, label, unit, type, **details):
+        """Add metric `key` (unit: currency, per_share, count, percent, points, ratio, physical; type: flow
+        or stock) with section, chart, opposite, xbrl, words, description; returns a Report."""
+        raw = {"key": key, "label": label, "unit": unit, "type": type, **details}
+        with self._write() as writer:
+            writer.add_metrics([{k: v for k, v in raw.items() if v is not None}], None)
             return writer.report
 
     def add_source(self, key, title, published_on, **details):
@@ -118,10 +128,10 @@ class Timeline:
         """
         raw = {"id": id, "entity": entity, "counterparty": counterparty, "kind": kind, "date": date,
                "date_note": date_note, "reported_on": reported_on, "summary": summary, "quote": quote,
-               "valid_from": valid_from, "valid_to": valid_to, "precision": precision,
-               "attributes": {**(attributes or {}), **_attributes(attrs, kind)}}
+               "valid_from": valid_from, "valid_to": valid_to, "precision": precision}
         raw = {k: v for k, v in raw.items() if v is not None}
         with self._write() as writer:
+            raw["attributes"] = {**(attributes or {}), **_attributes(writer.vocab, attrs, kind)}
             source_key = self._cite(writer, source)
             if not raw.get("id"):
                 raw["id"] = writer.derive_id(raw, source_key)
@@ -147,7 +157,7 @@ class Timeline:
             kind = changes.get("kind") or old["kind"]
             raw = writer.raw_from_event(old)
             changes = {k: v for k, v in changes.items() if v is not None}
-            raw["attributes"].update({**(attributes or {}), **_attributes(attrs, kind)})
+            raw["attributes"].update({**(attributes or {}), **_attributes(writer.vocab, attrs, kind)})
             if "date" in changes and not {"valid_from", "valid_to", "precision"} & set(changes):
                 for name in ("valid_from", "valid_to", "precision", "date_note"):
                     raw.pop(name)
@@ -217,10 +227,15 @@ class Timeline:
             return queries.log(conn, queries.resolve(conn, entity) if entity else None, kind)
 
     def history(self, entity, metric):
-        """Every value reported for `metric` of `entity`, by period, with corrections."""
-        vocabulary.check_metric(metric)
+        """Every value reported for `metric` of `entity`, by series and period, with corrections."""
         with self._read() as conn:
+            vocabulary.for_connection(conn).check_metric(metric)
             return queries.history(conn, queries.resolve(conn, entity), metric)
+
+    def vocabulary(self):
+        """The Vocabulary of this log: the built-in kinds and metrics, and the metrics curators added."""
+        with self._read() as conn:
+            return vocabulary.for_connection(conn)
 
     def entities(self):
         with self._read() as conn:
@@ -282,10 +297,10 @@ class Timeline:
         return drafting.draft_file(document, source_key=source_key, index=index, **options)
 
 
-def _attributes(options, kind):
+def _attributes(vocab, options, kind):
     attributes = {}
     for option in options:
-        attributes.update(vocabulary.parse_attribute_option(option, kind))
+        attributes.update(vocab.parse_attribute_option(option, kind))
     return attributes
 
 

@@ -26,6 +26,7 @@ BUNDLE_KEYS = ("source", "events")
 class Bundle:
     path: str
     entities: list = field(default_factory=list)
+    metrics: list = field(default_factory=list)
     sources: list = field(default_factory=list)
     events: list = field(default_factory=list)
     default_source: str = None
@@ -111,13 +112,13 @@ def read_text(path):
 
 
 def files_under(paths):
-    """The bundle files named by `paths`: entities.yml first, then bundles by name."""
+    """The bundle files named by `paths`: entities.yml and metrics.yml first, then bundles by name."""
     found = []
     for path in map(Path, paths):
         try:
             if path.is_dir():
                 inside = sorted(p for p in path.rglob("*") if p.suffix in (".yml", ".yaml", ".jsonl") and p.is_file())
-                found.extend(sorted(inside, key=lambda p: (p.stem != "entities", str(p))))
+                found.extend(sorted(inside, key=lambda p: (p.stem not in ("entities", "metrics"), str(p))))
             elif path.exists():
                 found.append(path)
             else:
@@ -147,12 +148,13 @@ def read_yaml(text, path):
     data = _load_yaml(text, path)
     if not isinstance(data, dict):
         raise TimelineError("a bundle must be a mapping with `entities:` or `source:` and `events:`", path)
-    if "entities" in data:
-        if set(data) != {"entities"}:
-            raise TimelineError("an entities file holds only `entities:`", path)
-        if not isinstance(data["entities"], list):
-            raise TimelineError("`entities:` must be a list", path)
-        return Bundle(path, entities=data["entities"])
+    for registry in ("entities", "metrics"):
+        if registry in data:
+            if set(data) != {registry}:
+                raise TimelineError(f"a{'n' if registry == 'entities' else ''} {registry} file holds only `{registry}:`", path)
+            if not isinstance(data[registry], list):
+                raise TimelineError(f"`{registry}:` must be a list", path)
+            return Bundle(path, **{registry: data[registry]})
     unknown = set(data) - set(BUNDLE_KEYS)
     if unknown:
         raise TimelineError(f"unknown top-level key(s) {', '.join(sorted(map(str, unknown)))}; a bundle has `source:` and `events:`", path)
@@ -182,6 +184,8 @@ def read_jsonl(text, path):
         kind = record.pop("record", "event")
         if kind == "entity":
             bundle.entities.append(record)
+        elif kind == "metric":
+            bundle.metrics.append(record)
         elif kind == "source":
             bundle.sources.append(record)
             if isinstance(record.get("key"), str):
@@ -225,11 +229,15 @@ EXPORT_FIELDS = ("id", "seq", "entity", "counterparty", "kind", "date_text", "va
                  "quote", "supersedes", "retracts", "reason", "prev_hash", "hash")
 
 
-def export_records(entities, aliases, sources, events):
-    """The JSON Lines records of a whole log: entities, sources, then events."""
+def export_records(entities, aliases, metrics, sources, events):
+    """The JSON Lines records of a whole log: entities, metrics, sources, then events."""
     for entity in entities:
         yield {"record": "entity", **{k: entity[k] for k in ("key", "name", "type", "parent", "fiscal_year_end", "note")},
                "aliases": aliases.get(entity["key"], [])}
+    for metric in metrics:
+        yield {"record": "metric", **{k: metric[k] for k in ("key", "label", "unit", "type", "section", "chart",
+                                                             "opposite", "description")},
+               "xbrl": json.loads(metric["xbrl"]), "words": json.loads(metric["words"])}
     for source in sources:
         yield {"record": "source", **{k: source[k] for k in SOURCE_FIELDS if k not in ("published_from", "published_to", "published_precision")}}
     by_id = {s["id"]: s for s in sources}

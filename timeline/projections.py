@@ -8,7 +8,7 @@ stored tables for newly appended events and must always agree with a replay
 """
 import sqlalchemy as sa
 
-from . import rules, schema
+from . import rules, schema, vocabulary
 from .backends import backend_for
 from .loading import load_event, load_events
 
@@ -32,7 +32,7 @@ def write(conn, projection):
         insert_rows(conn, table, getattr(projection, table.name))
 
 
-def rebuild(conn, events=None):
+def rebuild(conn, events=None, vocab=None):
     """Replay the whole log and replace the projections with the result.
 
     Runs inside the caller's write transaction: readers see the old tables
@@ -41,32 +41,34 @@ def rebuild(conn, events=None):
     indexes and the view that reads event_status.  `events`: the whole log
     in seq order, when the caller already holds it.
     """
-    projection = rules.replay(load_events(conn) if events is None else events)
+    vocab = vocab or vocabulary.for_connection(conn)
+    projection = rules.replay(load_events(conn) if events is None else events, vocab)
     write(conn, projection)
     return projection
 
 
-def apply(conn, new_events, head_before=None):
+def apply(conn, new_events, head_before=None, vocab=None):
     """Bring the stored projections up to date with `new_events` (just appended).
 
     `head_before`, when the caller knows it, is the seq of the last event
     before `new_events`: a bulk replay then reads only those from the log and
     takes the new ones as they are in memory.
     """
+    vocab = vocab or vocabulary.for_connection(conn)
     if len(new_events) > REPLAY_THRESHOLD:
         if head_before is None:
-            rebuild(conn)
+            rebuild(conn, vocab=vocab)
         else:
             earlier = load_events(conn, schema.events.c.seq <= head_before) if head_before > 0 else []
-            rebuild(conn, earlier + list(new_events))
+            rebuild(conn, earlier + list(new_events), vocab)
         return
     for event in new_events:
-        _apply_one(conn, event)
+        _apply_one(conn, event, vocab)
 
 
-def _apply_one(conn, event):
+def _apply_one(conn, event, vocab):
     status_table = schema.event_status
-    key = rules.state_key_of(event)
+    key = rules.state_key_of(event, vocab)
     conn.execute(status_table.insert(), rules.status_row(event, "current", None, key))
     _apply_standing(conn, event)
     removed, restored = [], []
@@ -87,29 +89,30 @@ def _apply_one(conn, event):
         conn.execute(schema.metric_history.delete().where(schema.metric_history.c.event_id == gone["id"]))
         conn.execute(schema.relationships.delete().where(schema.relationships.c.event_id == gone["id"]))
     for new in added:
-        row = rules.metric_row(new)
+        row = rules.metric_row(new, vocab)
         if row:
             conn.execute(schema.metric_history.insert(), row)
         rows = rules.relationship_rows(new)
         if rows:
             conn.execute(schema.relationships.insert(), rows)
-    for changed in {rules.metric_group(r) for r in map(rules.metric_row, removed + added) if r}:
+    changed_rows = (rules.metric_row(e, vocab) for e in removed + added)
+    for changed in {rules.metric_group(row) for row in changed_rows if row}:
         _reflag(conn, changed)
     # entity_state holds each key's winner with its rank: an event that stops
     # standing matters only if it was the winner (then the key is recomputed
     # from its standing events); one that starts standing only has to beat the
     # winner.  So an append costs the same on a log of any size.
     for gone in removed:
-        gone_key = rules.state_key_of(gone)
+        gone_key = rules.state_key_of(gone, vocab)
         if gone_key is not None and _state_winner(conn, gone["entity"], gone_key)[0] == gone["id"]:
-            _recompute_state(conn, gone["entity"], gone_key)
+            _recompute_state(conn, gone["entity"], gone_key, vocab)
     for new in added:
-        new_key = rules.state_key_of(new)
+        new_key = rules.state_key_of(new, vocab)
         if new_key is None:
             continue
         winner_id, winner_rank = _state_winner(conn, new["entity"], new_key)
         if winner_id is None or rules.rank(new) > winner_rank:
-            _set_state(conn, new, new_key)
+            _set_state(conn, new, new_key, vocab)
 
 
 def _apply_standing(conn, event):
@@ -150,10 +153,11 @@ def _set_status(conn, event_id, status, changed_by):
 
 def _reflag(conn, group):
     table = schema.metric_history
-    entity, metric, valid_from, valid_to = group
+    entity, metric, series, valid_from, valid_to, _ = group
     rows = [dict(r._mapping) for r in conn.execute(sa.select(table).where(
-        table.c.entity == entity, table.c.metric == metric,
+        table.c.entity == entity, table.c.metric == metric, table.c.series == series,
         table.c.valid_from == valid_from, table.c.valid_to == valid_to))]
+    rows = [row for row in rows if rules.metric_group(row) == group]
     if not rows:
         return
     before = {row["seq"]: (bool(row["first_reported"]), bool(row["latest"])) for row in rows}
@@ -171,13 +175,13 @@ def _state_winner(conn, entity, key):
     return (row[0], tuple(row[1:])) if row else (None, None)
 
 
-def _set_state(conn, event, key):
+def _set_state(conn, event, key, vocab):
     state = schema.entity_state
     conn.execute(state.delete().where(state.c.entity == event["entity"], state.c.key == key))
-    conn.execute(state.insert(), rules.state_row(event, key))
+    conn.execute(state.insert(), rules.state_row(event, key, vocab))
 
 
-def _recompute_state(conn, entity, key):
+def _recompute_state(conn, entity, key, vocab):
     status, events, state = schema.event_status, schema.events, schema.entity_state
     candidates = conn.execute(
         sa.select(events.c.valid_from, events.c.valid_to, events.c.reported_on, events.c.seq)
@@ -187,7 +191,7 @@ def _recompute_state(conn, entity, key):
     if candidates:
         best = max(candidates, key=lambda row: rules.rank(row._mapping))
         winner = load_events(conn, events.c.seq == best.seq)[0]
-        conn.execute(state.insert(), rules.state_row(winner, key))
+        conn.execute(state.insert(), rules.state_row(winner, key, vocab))
 
 
 # ---- checking ----
@@ -216,6 +220,6 @@ def stored(conn, table):
 
 def compare(conn):
     """Names of the projection tables whose stored rows differ from a replay."""
-    projection = rules.replay(load_events(conn))
+    projection = rules.replay(load_events(conn), vocabulary.for_connection(conn))
     return [table.name for table in schema.PROJECTIONS
             if stored(conn, table) != normalised(getattr(projection, table.name), table.name)]

@@ -36,14 +36,14 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from . import __version__, database, display, rules, schema
+from . import __version__, database, display, rules, schema, vocabulary
 from .backends import backend_for
 from .errors import TimelineError
 from .loading import head, load_events
 from .registry import fold
 
 # copied in this order: what a row refers to is copied before it
-COPIED_TABLES = (schema.entities, schema.entity_aliases, schema.sources, schema.events) + schema.PROJECTIONS
+COPIED_TABLES = (schema.entities, schema.entity_aliases, schema.sources, schema.metrics, schema.events) + schema.PROJECTIONS
 CHUNK = 5000
 
 HELPER_TABLES_SQL = [
@@ -329,19 +329,20 @@ def reader_tables(conn):
       them (the queries find an entity by `fold_name(:entity)`).
     """
     events = load_events(conn)
+    vocab = vocabulary.for_connection(conn)
     status = dict(conn.execute(sa.select(schema.event_status.c.event_id, schema.event_status.c.status)).all())
     order = {event["seq"]: place for place, event in enumerate(sorted(events, key=rules.rank), 1)}
     periods, values = [], []
     for event in events:
         period = display.period(event["valid_from"], event["valid_to"], event["precision"])
         periods.append({"seq": event["seq"], "period": period})
-        key = rules.state_key_of(event)
+        key = rules.state_key_of(event, vocab)
         if key is None:
             continue
-        row = rules.state_row(event, key)
+        row = rules.state_row(event, key, vocab)
         value = json.loads(row["value"])
         values.append({
-            **row, "display": display.value(value),
+            **row, "display": display.value(value, vocab),
             "qualifier": value.get("qualifier") if isinstance(value, dict) else None,
             "period": period, "status": status.get(event["id"], "current"), "rank": order[event["seq"]],
         })

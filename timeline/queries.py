@@ -26,17 +26,20 @@ def state(conn, entity, as_of=None, known_at=None):
     """The State of `entity` (a key), now or as of / as known at a date (ISO text)."""
     if as_of is None and known_at is None:
         table = schema.entity_state
-        seqs = conn.execute(sa.select(table.c.seq).where(table.c.entity == entity)).scalars().all()
-        chosen = {rules.state_key_of(e): e for e in load_events(conn, schema.events.c.seq.in_(seqs))} if seqs else {}
+        key_of = dict(conn.execute(sa.select(table.c.seq, table.c.key).where(table.c.entity == entity)).all())
+        chosen = {key_of[e["seq"]]: e for e in load_events(conn, schema.events.c.seq.in_(list(key_of)))} if key_of else {}
     else:
         chosen = _winners(conn, entity, as_of, known_at)
+    vocab = vocabulary.for_connection(conn)
     return State(entity, as_of, known_at,
-                 {key: state_entry(event) for key, event in sorted(chosen.items())})
+                 {key: state_entry(event, vocab) for key, event in sorted(chosen.items())})
 
 
-def state_entry(event):
-    value = rules.state_value(event)
-    quantity = value if isinstance(value, dict) else None
+def state_entry(event, vocab=None):
+    """The StateEntry an event gives its key: a figure as value, unit and qualifier; anything else
+    (a range, an outcome, a change, text) as the value itself."""
+    value = rules.state_value(event, vocab)
+    quantity = value if isinstance(value, dict) and "amount" in value else None
     return StateEntry(
         value=quantity["amount"] if quantity else value,
         unit=quantity["unit"] if quantity else None,
@@ -129,28 +132,40 @@ def log(conn, entity=None, kind=None, limit=None):
 
 
 def history(conn, entity, metric):
-    """Every value reported for `metric` (not forecasts), standing or not, by period then report."""
+    """Every value reported for `metric` (not forecasts), standing or not, by series, period, then report.
+
+    A loss metric and its signed opposite are one history (net_loss is
+    net_income with the sign turned), as in metric_history.
+    """
     events, status, mh = schema.events, schema.event_status, schema.metric_history
-    found = load_events(conn, sa.and_(events.c.entity == entity, events.c.kind.in_(vocabulary.REPORTED_KINDS)))
-    found = [e for e in found if e["attributes"].get("metric") == metric]
+    vocab = vocabulary.for_connection(conn)
+    wanted = vocab.canonical(metric)[0]
     statuses = dict(conn.execute(sa.select(status.c.event_id, status.c.status)
                                  .where(status.c.entity == entity)).all())
     flags = {r.event_id: r for r in conn.execute(sa.select(mh.c.event_id, mh.c.first_reported, mh.c.latest)
-                                                 .where(mh.c.entity == entity, mh.c.metric == metric))}
+                                                 .where(mh.c.entity == entity, mh.c.metric == wanted))}
     rows = []
-    for event in found:
-        quantity = event["attributes"].get("value") or {}
+    for event in load_events(conn, sa.and_(events.c.entity == entity, events.c.kind.in_(vocabulary.REPORTED_KINDS))):
+        reported = rules.metric_row(event, vocab)
+        if reported is None or reported["metric"] != wanted:
+            continue
         flag = flags.get(event["id"])
         rows.append(HistoryEntry(
             period=display.period(event["valid_from"], event["valid_to"], event["precision"]),
-            valid_from=event["valid_from"], valid_to=event["valid_to"], precision=event["precision"],
-            kind=event["kind"], amount=quantity.get("amount"), unit=quantity.get("unit"),
-            qualifier=quantity.get("qualifier"), reported_on=event["reported_on"],
+            series=reported["series"], valid_from=event["valid_from"], valid_to=event["valid_to"],
+            precision=event["precision"], kind=event["kind"], metric=event["attributes"]["metric"],
+            value=json.loads(reported["value"]), amount=_number(reported["amount"]), unit=reported["unit"],
+            qualifier=reported["qualifier"], reported_on=event["reported_on"],
             status=statuses.get(event["id"], "current"),
             first_reported=bool(flag and flag.first_reported), latest=bool(flag and flag.latest),
             event=event["id"], source=event["source"],
         ))
-    return sorted(rows, key=lambda r: (r.valid_from, r.valid_to, r.reported_on, r.event))
+    return sorted(rows, key=lambda r: (r.series, r.valid_from, r.valid_to, r.reported_on, r.event))
+
+
+def _number(amount):
+    """An amount as the source's number: 155600000, not 155600000.0."""
+    return int(amount) if isinstance(amount, float) and amount.is_integer() and abs(amount) < 2**53 else amount
 
 
 def entities(conn):
@@ -196,6 +211,7 @@ def export_records(conn):
     for row in conn.execute(sa.select(schema.entity_aliases).order_by(schema.entity_aliases.c.id)):
         aliases.setdefault(row.entity, []).append(row.alias)
     entity_rows = [dict(r._mapping) for r in conn.execute(sa.select(schema.entities).order_by(schema.entities.c.id))]
+    metric_rows = [dict(r._mapping) for r in conn.execute(sa.select(schema.metrics).order_by(schema.metrics.c.id))]
     source_rows = [dict(r._mapping) for r in conn.execute(sa.select(schema.sources).order_by(schema.sources.c.id))]
     event_rows = (dict(r._mapping) for r in conn.execute(sa.select(schema.events).order_by(schema.events.c.seq)))
-    return list(records(entity_rows, aliases, source_rows, event_rows))
+    return list(records(entity_rows, aliases, metric_rows, source_rows, event_rows))

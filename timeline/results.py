@@ -90,12 +90,20 @@ class LogEntry(Result):
 
 @dataclass
 class HistoryEntry(Result):
-    """One reported value of a metric, standing or not, with first-reported and latest flags."""
+    """One reported value of a metric, standing or not, with first-reported and latest flags.
+
+    `metric` is what the event reported (net_loss), `amount` signed as the
+    history's metric counts it (a net income of -624000000); `value` is what
+    was stated: a figure, a range, an outcome or a change.
+    """
     period: str
+    series: str
     valid_from: str
     valid_to: str
     precision: str
     kind: str
+    metric: str
+    value: object
     amount: object
     unit: str
     qualifier: str

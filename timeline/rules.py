@@ -33,13 +33,19 @@ def report_order(event):
     return (event["reported_on"], event["seq"])
 
 
-def state_key_of(event):
+def state_key_of(event, vocab=None):
+    """The state key an event sets (None for retractions and kinds without state).
+
+    `vocab`: the log's Vocabulary (vocabulary.for_connection), for the
+    metrics its curators added; the built-in one when not given.
+    """
     if "_state_key" in event:  # worked out once when the writer staged the event
         return event["_state_key"]
     if event.get("retracts"):
         return None
-    return vocabulary.state_key(event["kind"], event["attributes"], event.get("counterparty"),
-                                event["valid_from"], event["valid_to"], event["precision"])
+    return (vocab or vocabulary.builtin()).state_key(
+        event["kind"], event["attributes"], event.get("counterparty"),
+        event["valid_from"], event["valid_to"], event["precision"])
 
 
 # ---- standing ----
@@ -123,11 +129,11 @@ def standing_intervals(events):
     return sorted(rows, key=lambda r: (r["seq"], r["known_from"]))
 
 
-def winners(events, as_of=None):
+def winners(events, as_of=None, vocab=None):
     """{state key: event}: the highest-ranked of `events` (standing ones) for each key, by `as_of`."""
     chosen = {}
     for event in events:
-        key = state_key_of(event)
+        key = state_key_of(event, vocab)
         if key is None or (as_of and event["valid_from"] > as_of):
             continue
         if key not in chosen or rank(event) > rank(chosen[key]):
@@ -136,10 +142,10 @@ def winners(events, as_of=None):
 
 
 def latest_reports(rows):
-    """{(metric, valid_from, valid_to): row}: the latest report of each metric and period."""
+    """{(metric, series, valid_from, valid_to): row}: the latest report of each metric, series and period."""
     best = {}
     for row in rows:
-        group = (row["metric"], row["valid_from"], row["valid_to"])
+        group = (row["metric"], row.get("series", ""), row["valid_from"], row["valid_to"])
         if group not in best or report_order(row) > report_order(best[group]):
             best[group] = row
     return best
@@ -147,36 +153,46 @@ def latest_reports(rows):
 
 # ---- the rows each projection holds for one standing event ----
 
-def state_value(event):
-    return vocabulary.state_value(event["kind"], event["attributes"], event.get("counterparty"))
+def state_value(event, vocab=None):
+    return (vocab or vocabulary.builtin()).state_value(event["kind"], event["attributes"], event.get("counterparty"))
 
 
-def state_row(event, key):
-    value = state_value(event)
-    quantity = value if isinstance(value, dict) else None
+def _amount(value):
+    """The amount of a single figure, as a float (None for a range, an outcome, text)."""
+    return float(value["amount"]) if isinstance(value, dict) and "amount" in value else None
+
+
+def state_row(event, key, vocab=None):
+    value = state_value(event, vocab)
     return {
         "entity": event["entity"], "key": key, "value": canonical_json(value),
-        "amount": float(quantity["amount"]) if quantity else None,
-        "unit": quantity["unit"] if quantity else None,
+        "amount": _amount(value),
+        "unit": value.get("unit") if isinstance(value, dict) else None,
         "valid_from": event["valid_from"], "valid_to": event["valid_to"],
         "precision": event["precision"], "reported_on": event["reported_on"],
         "event_id": event["id"], "source_key": event["source"], "seq": event["seq"],
     }
 
 
-def metric_row(event):
-    """The metric_history row of an event, flags unset, or None."""
+def metric_row(event, vocab=None):
+    """The metric_history row of an event, flags unset, or None.
+
+    A loss is recorded under the signed metric it is the opposite of (a net
+    loss of 4 is a net income of -4), so profit and loss make one series.
+    """
     attributes = event["attributes"]
     if event.get("retracts") or event["kind"] not in vocabulary.REPORTED_KINDS:
         return None
-    quantity = attributes.get("value")
+    vocab = vocab or vocabulary.builtin()
+    value = state_value(event, vocab)
+    quantity = value if isinstance(value, dict) and "unit" in value else {}
     return {
-        "seq": event["seq"], "entity": event["entity"], "metric": attributes["metric"],
+        "seq": event["seq"], "entity": event["entity"], "metric": vocab.canonical(attributes["metric"])[0],
+        "series": vocabulary.series(attributes),
         "kind": event["kind"], "valid_from": event["valid_from"], "valid_to": event["valid_to"],
         "precision": event["precision"], "date_text": event["date_text"],
-        "amount": float(quantity["amount"]) if quantity else None,
-        "unit": quantity["unit"] if quantity else None,
-        "qualifier": quantity.get("qualifier") if quantity else None,
+        "amount": _amount(value), "unit": quantity.get("unit"), "qualifier": quantity.get("qualifier"),
+        "value": canonical_json(value),
         "reported_on": event["reported_on"], "event_id": event["id"], "source_key": event["source"],
         "first_reported": False, "latest": False,
     }
@@ -208,7 +224,9 @@ def flag_group(rows):
 
 
 def metric_group(row):
-    return (row["entity"], row["metric"], row["valid_from"], row["valid_to"])
+    """The rows that report the same thing: one entity's metric, series and period, a level or a change."""
+    is_change = row["value"] is not None and row["value"].startswith('{"change_')
+    return (row["entity"], row["metric"], row["series"], row["valid_from"], row["valid_to"], is_change)
 
 
 def status_row(event, status, changed_by, key):
@@ -227,13 +245,13 @@ class Projection:
     relationships: list = field(default_factory=list)
 
 
-def replay(events):
+def replay(events, vocab=None):
     """Every projection row, from the events alone (a list in seq order)."""
     status = statuses(events)
     projection = Projection()
     best, groups = {}, {}
     for event in events:
-        key = state_key_of(event)
+        key = state_key_of(event, vocab)
         state, changed_by = status[event["id"]]
         projection.event_status.append(status_row(event, state, changed_by, key))
         if state != "current":
@@ -242,11 +260,11 @@ def replay(events):
             winner = best.get((event["entity"], key))
             if winner is None or rank(event) > rank(winner):
                 best[(event["entity"], key)] = event
-        row = metric_row(event)
+        row = metric_row(event, vocab)
         if row:
             groups.setdefault(metric_group(row), []).append(row)
         projection.relationships.extend(relationship_rows(event))
     projection.event_standing = standing_intervals(events)
-    projection.entity_state = [state_row(event, key) for (_, key), event in best.items()]
+    projection.entity_state = [state_row(event, key, vocab) for (_, key), event in best.items()]
     projection.metric_history = [row for rows in groups.values() for row in flag_group(rows)]
     return projection

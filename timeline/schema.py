@@ -61,6 +61,25 @@ entity_aliases = sa.Table(
     sa.UniqueConstraint("entity", "alias_folded", name="uq_entity_aliases_entity_alias"),
 )
 
+metrics = sa.Table(
+    # The metrics curators add (timeline metric add); the built-in ones are
+    # timeline/metrics.yml.  Append-only like entities.
+    "metrics",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("key", sa.String(100), nullable=False, unique=True),
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("unit", sa.String(20), nullable=False),  # currency, per_share, count, percent, points, ratio, physical
+    sa.Column("type", sa.String(10), nullable=False),  # flow or stock
+    sa.Column("section", sa.String(40)),
+    sa.Column("chart", sa.Boolean, nullable=False),
+    sa.Column("opposite", sa.String(100)),
+    sa.Column("xbrl", sa.Text, nullable=False),  # canonical JSON list of concepts
+    sa.Column("words", sa.Text, nullable=False),  # canonical JSON list of phrases
+    sa.Column("description", sa.Text),
+    sa.Column("recorded_at", TIMESTAMP, nullable=False),
+)
+
 events = sa.Table(
     "events",
     metadata,
@@ -150,6 +169,7 @@ metric_history = sa.Table(
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("entity", sa.String(200), nullable=False),
     sa.Column("metric", sa.String(100), nullable=False),
+    sa.Column("series", sa.Text, nullable=False, server_default=""),  # segment, product, market: "" for the total
     sa.Column("kind", sa.String(40), nullable=False),
     sa.Column("valid_from", ISO_DATE, nullable=False),
     sa.Column("valid_to", ISO_DATE, nullable=False),
@@ -158,6 +178,7 @@ metric_history = sa.Table(
     sa.Column("amount", sa.Float),
     sa.Column("unit", sa.String(40)),
     sa.Column("qualifier", sa.String(20)),
+    sa.Column("value", sa.Text),  # canonical JSON of what was stated: a figure, a range, an outcome, a change
     sa.Column("reported_on", ISO_DATE, nullable=False),
     sa.Column("event_id", sa.String(300), nullable=False),
     sa.Column("source_key", sa.String(200), nullable=False),
@@ -184,7 +205,7 @@ relationships = sa.Table(
 )
 
 PROJECTIONS = (event_status, event_standing, entity_state, metric_history, relationships)
-LOG_TABLES = (sources, entities, entity_aliases, events)
+LOG_TABLES = (sources, entities, entity_aliases, metrics, events)
 
 
 # ---- what every backend can store ----

@@ -18,6 +18,8 @@ DOCUMENT_TYPES = ("news", "article", "press_release", "earnings_call", "filing",
 SOURCE_KEYS = ("key", "title", "publisher", "url", "published_on", "retrieved_on", "document_type",
                "language", "sha256", "note", "status")
 ENTITY_KEYS = ("key", "name", "type", "aliases", "parent", "fiscal_year_end", "note")
+METRIC_KEYS = ("key", "label", "unit", "type", "section", "chart", "opposite", "xbrl", "words", "description")
+METRIC_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 EVENT_KEYS = ("id", "entity", "counterparty", "kind", "date", "valid_from", "valid_to", "precision",
               "date_note", "reported_on", "summary", "attributes", "quote", "supersedes", "retracts",
               "reason", "review")
@@ -146,12 +148,72 @@ def make_entity(raw):
     return row, [str(alias).strip() for alias in aliases]
 
 
-def make_event(raw, source, fiscal_year_end="12-31"):
+def make_metric(raw, vocab):
+    """The metrics-table row for a metric a curator adds, checked against `vocab` (the log's vocabulary)."""
+    from .chain import canonical_json
+    _check_fields(raw, METRIC_KEYS, "metric")
+    key = _text(raw, "key")
+    if len(key) > 100 or not METRIC_KEY.match(key):
+        raise TimelineError(f"metric key {key!r} must be lowercase letters, digits and underscores, starting "
+                            "with a letter (at most 100)")
+    if key in vocab.metrics and vocab.metrics[key]["builtin"]:
+        raise TimelineError(f"metric '{key}' is built in (timeline/metrics.yml); pick another key")
+    unit = _text(raw, "unit")
+    if unit not in vocabulary.UNIT_KINDS:
+        raise TimelineError(f"metric '{key}': unknown unit kind '{unit}'{did_you_mean(unit, vocabulary.UNIT_KINDS)} "
+                            f"(one of {', '.join(vocabulary.UNIT_KINDS)})")
+    period = _text(raw, "type")
+    if period not in ("flow", "stock"):
+        raise TimelineError(f"metric '{key}': type must be flow (over a period) or stock (a level on a day), not {period!r}")
+    section = _text(raw, "section", required=False)
+    if section is not None and section not in vocabulary.SECTIONS:
+        raise TimelineError(f"metric '{key}': unknown section '{section}'{did_you_mean(section, vocabulary.SECTIONS)}")
+    opposite = _text(raw, "opposite", required=False)
+    if opposite is not None:
+        if opposite not in vocab.metrics or vocab.metrics[opposite]["opposite"]:
+            raise TimelineError(f"metric '{key}': opposite must be a signed metric it is the negative of, "
+                                f"not {opposite!r}{vocab.suggest_metric(opposite)}")
+    chart = raw.get("chart", True)
+    if not isinstance(chart, bool):
+        raise TimelineError(f"metric '{key}': chart must be true or false, not {chart!r}")
+    lists = {}
+    for name in ("xbrl", "words"):
+        value = raw.get(name) or []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise TimelineError(f"metric '{key}': {name} must be a list of text")
+        if name == "xbrl":
+            bad = [v for v in value if not XBRL_CONCEPT.match(v)]
+            if bad:
+                raise TimelineError(f"metric '{key}': XBRL concept {bad[0]!r} must look like taxonomy:Concept "
+                                    "(us-gaap:Revenues, ifrs-full:Revenue)")
+        lists[name] = canonical_json(value)
+    return {
+        "key": key,
+        "label": _text(raw, "label", limit=200),
+        "unit": unit,
+        "type": period,
+        "section": section,
+        "chart": chart,
+        "opposite": opposite,
+        "xbrl": lists["xbrl"],
+        "words": lists["words"],
+        "description": _text(raw, "description", required=False, limit=2000),
+    }
+
+
+XBRL_CONCEPT = re.compile(r"^[a-z][a-z0-9-]*:[A-Za-z][A-Za-z0-9_]*$")
+
+
+def make_event(raw, source, fiscal_year_end="12-31", vocab=None):
     """The event row (without seq, recorded_at and hashes) from a bundle item.
 
     `source` is the cited source's row: its publication date is the base for
-    relative dates and the default `reported_on`.
+    relative dates and the default `reported_on`.  `vocab`: the log's
+    Vocabulary (vocabulary.for_connection); the built-in one when not given.
     """
+    vocab = vocab or vocabulary.builtin()
     _check_fields(raw, EVENT_KEYS, "event")
     if raw.get("review") is not None:
         raise TimelineError("event still has its draft `review:` note; check the event and remove the note before importing")
@@ -159,7 +221,7 @@ def make_event(raw, source, fiscal_year_end="12-31"):
     if len(event_id) > 300 or not EVENT_ID.match(event_id):
         raise TimelineError(f"event id {event_id!r} must be lowercase letters, digits and . _ @ ~ / + - (at most 300)")
     kind = _text(raw, "kind")
-    vocabulary.check_kind(kind)
+    vocab.check_kind(kind)
     supersedes = _text(raw, "supersedes", required=False)
     retracts = _text(raw, "retracts", required=False)
     if supersedes and retracts:
@@ -197,7 +259,7 @@ def make_event(raw, source, fiscal_year_end="12-31"):
     reported_on = _span(reported).valid_to.isoformat() if reported else source["published_to"]
 
     quote = _text(raw, "quote", required=not retracts, limit=MAX_QUOTE) or ""
-    attributes = {} if retracts else vocabulary.validate_attributes(kind, raw.get("attributes"))
+    attributes = {} if retracts else vocab.validate_attributes(kind, raw.get("attributes"))
     return {
         "id": event_id,
         "entity": _text(raw, "entity"),

@@ -13,7 +13,7 @@ import operator
 
 import sqlalchemy as sa
 
-from . import chain, dates, projections, rules, schema, validation
+from . import chain, dates, projections, rules, schema, validation, vocabulary
 from .backends import backend_for
 from .errors import TimelineError, did_you_mean
 from .loading import load_events
@@ -78,6 +78,7 @@ class Writer:
         self.report = Report()
         self.recorded_at = now_utc()
         self.registry = Registry(conn)
+        self.vocab = vocabulary.for_connection(conn)  # built-in kinds and metrics, and the curators' metrics
         self.sources = SourceCache(conn)  # read by key: one append must not read every source
         head = conn.execute(sa.select(schema.events.c.seq, schema.events.c.hash)
                             .order_by(schema.events.c.seq.desc()).limit(1)).first()
@@ -178,6 +179,34 @@ class Writer:
             if entity.get("parent") and entity["parent"] not in self.registry.entities:
                 raise TimelineError(f"entity '{key}': unknown parent '{entity['parent']}'")
 
+    # ---- metrics ----
+
+    def add_metrics(self, raws, where):
+        """Add the metrics curators define (a bundle's `metrics:` list, or `timeline metric add`)."""
+        new = []
+        for index, raw in enumerate(raws, 1):
+            label = raw.get("key") if isinstance(raw, dict) else None
+            try:
+                metric = validation.make_metric(raw, self.vocab)
+                check_fits(schema.metrics, metric)
+                existing = self.vocab.metrics.get(metric["key"])
+                if existing is None:
+                    row = {**metric, "id": self.next_id(schema.metrics), "recorded_at": self.recorded_at}
+                    new.append(row)
+                    self.vocab = self.vocab.with_metrics([row])
+                    self.report.count("added", "metrics")
+                    continue
+                stored = vocabulary.metric_spec(metric["key"], metric)
+                differing = [f for f in vocabulary.METRIC_FIELDS if stored[f] != existing[f]]
+                if differing:
+                    raise TimelineError(f"metric '{metric['key']}' already exists with a different "
+                                        f"{', '.join(differing)}; metrics are never edited: add a new metric")
+                self.report.count("unchanged", "metrics")
+            except TimelineError as error:
+                raise error.at(place(where, f"metric {index}", label)) from None
+        if new:
+            self.conn.execute(schema.metrics.insert(), new)
+
     # ---- sources ----
 
     def add_source(self, raw, where):
@@ -239,14 +268,14 @@ class Writer:
         if not entity_name or not isinstance(entity_name, str):
             raise TimelineError("entity is missing or empty")
         entity_key = self.registry.resolve(entity_name)
-        event = validation.make_event(raw, source, self.registry.entities[entity_key]["fiscal_year_end"])
+        event = validation.make_event(raw, source, self.registry.entities[entity_key]["fiscal_year_end"], self.vocab)
         event["entity"] = entity_key
         if event["counterparty"]:
             event["counterparty"] = self.registry.resolve(event["counterparty"], "counterparty")
             if event["counterparty"] == entity_key:
                 raise TimelineError(f"counterparty is the entity itself ('{entity_key}')")
         check_fits(schema.events, event)
-        event["_state_key"] = rules.state_key_of(event)
+        event["_state_key"] = rules.state_key_of(event, self.vocab)
         check_fits(schema.entity_state, {"key": event["_state_key"]}, "state key")
 
         if event["id"] in self.pending_ids:
@@ -362,7 +391,8 @@ class Writer:
         """`entity/period/what` for an event added without an id, unique in the log."""
         entity = self.registry.resolve(raw.get("entity") or "")
         source = self.source(source_key)
-        event = validation.make_event({**raw, "id": "draft"}, source, self.registry.entities[entity]["fiscal_year_end"])
+        event = validation.make_event({**raw, "id": "draft"}, source, self.registry.entities[entity]["fiscal_year_end"],
+                                      self.vocab)
         what = event["attributes"].get("metric") or event["kind"].replace("_", "-")
         base = f"{entity}/{dates.slug(event['valid_from'], event['valid_to'], event['precision'])}/{what}"
         candidate, n = base, 1
@@ -382,7 +412,7 @@ class Writer:
         row = operator.itemgetter(*columns)  # every staged event has every column (see _append_one)
         backend.insert_many(self.conn, schema.events, (row(event) for event in self.pending))
         # the staged events are in memory: a bulk replay reads back only the events before them
-        projections.apply(self.conn, self.pending, head_before=self.pending[0]["seq"] - 1)
+        projections.apply(self.conn, self.pending, head_before=self.pending[0]["seq"] - 1, vocab=self.vocab)
         self.pending, self.pending_ids, self.status = [], {}, {}
 
     def sync_id_sequences(self):

@@ -231,7 +231,7 @@ def _charts(key, as_of, standing):
             "qualifier": p["qualifier"], "seq": p["seq"], "event_id": p["event_id"],
         } for p in points], chart_id=f"chart-{index}")
         chart["metric"] = metric
-        chart["caption"] = display.metric_label(metric)
+        chart["caption"] = display.metric_description(metric)
         for bar, point in zip(chart["bars"], points[-charts.MAX_BARS:]):
             bar["seq"] = point["seq"]
         result.append(chart)
