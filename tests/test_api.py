@@ -46,7 +46,7 @@ def test_add_with_a_new_source_is_one_transaction(timeline):
 
 
 def test_correct_keeps_the_kind_and_the_untouched_attributes(timeline):
-    new = timeline.correct("acme/2025-q2/revenue", "restated", attrs=["revenue=156.1 million USD"])
+    new = timeline.correct("acme/2025-q2/revenue", "restated", attrs=["revenue=156.1 million USD"], keep_summary=True)
     entry = timeline.state("acme").state["revenue/quarter"]
     assert (entry.event, entry.value) == (new, 156100000)
     attributes = next(e for e in timeline.log("acme") if e.event_id == new).attributes
@@ -59,3 +59,19 @@ def test_results_serialise_as_the_cli_prints_them(timeline):
     assert list(state["state"]["revenue/quarter"]) == [
         "value", "unit", "qualifier", "valid_from", "valid_to", "precision", "period", "date_text",
         "reported_on", "event", "source"]
+
+
+def test_a_correction_that_changes_a_figure_says_so_in_its_summary(timeline):
+    before = timeline.export()
+    with pytest.raises(TimelineError, match=r"the correction changes value but keeps the summary 'Acme reported Q2 2025 "
+                                            r"revenue of US\$155.6 million.'; give the corrected --summary, or "
+                                            r"--keep-summary if the summary does not state it"):
+        timeline.correct("acme/2025-q2/revenue", "misread", attrs=["revenue=155.7 million USD"])
+    assert timeline.export() == before
+    new = timeline.correct("acme/2025-q2/revenue", "misread", attrs=["revenue=155.7 million USD"],
+                           summary="Acme reported Q2 2025 revenue of US$155.7 million.")
+    entry = next(e for e in timeline.log("acme") if e.event_id == new)
+    assert (entry.summary, entry.attributes["value"]["amount"]) == ("Acme reported Q2 2025 revenue of US$155.7 million.",
+                                                                    155700000)
+    kept = timeline.correct(new, "restated in the 10-Q", attrs=["change_yoy=-9%"], keep_summary=True)
+    assert next(e for e in timeline.log("acme") if e.event_id == kept).summary == entry.summary

@@ -57,7 +57,7 @@ def test_add_cites_a_new_source_inline(loaded):
 
 
 def test_correction_supersedes_and_the_old_row_stays(loaded):
-    new_id = loaded.ok("correct", "acme/2025-q2/revenue", "--attr", "revenue=155.7 million USD",
+    new_id = loaded.ok("correct", "acme/2025-q2/revenue", "--attr", "revenue=155.7 million USD", "--summary", "Acme reported Q2 2025 revenue of US$155.7 million.",
                        "--reason", "the release was misread").strip()
     assert new_id == "acme/2025-q2/revenue/v2"
     assert show(loaded)["revenue/quarter"]["value"] == 155700000
@@ -73,7 +73,7 @@ def test_correction_supersedes_and_the_old_row_stays(loaded):
 
 
 def test_retraction_removes_from_state_and_restores_a_corrected_event(loaded):
-    v2 = loaded.ok("correct", "acme/2025-q2/revenue", "--attr", "revenue=1 USD", "--reason", "test").strip()
+    v2 = loaded.ok("correct", "acme/2025-q2/revenue", "--attr", "revenue=1 USD", "--keep-summary", "--reason", "test").strip()
     retraction = loaded.ok("retract", v2, "--reason", "the correction was wrong").strip()
     assert retraction == "acme/2025-q2/revenue/retracted"
     assert show(loaded)["revenue/quarter"]["value"] == 155600000
@@ -92,7 +92,7 @@ def test_as_of_uses_valid_time(loaded):
 
 def test_known_at_ignores_later_reports_and_later_corrections(loaded):
     loaded.ok("source", "add", "acme-restatement", "--title", "Acme restates Q2", "--published-on", "2025-11-01")
-    loaded.ok("correct", "acme/2025-q2/revenue", "--attr", "revenue=150 million USD",
+    loaded.ok("correct", "acme/2025-q2/revenue", "--attr", "revenue=150 million USD", "--summary", "Acme reported Q2 2025 revenue of US$150 million.",
               "--reason", "restated by the company", "--source", "acme-restatement",
               "--quote", "Q2 2025 revenue is restated to $150 million.")
     assert show(loaded, "--known-at", "2025-09-07") == {}
@@ -162,7 +162,7 @@ def test_export_jsonl_keys_and_csv(loaded):
 
 
 def test_export_then_import_reproduces_the_chain(loaded, tmp_path):
-    loaded.ok("correct", "acme/2025-q2/revenue", "--attr", "revenue=155.7 million USD", "--reason", "typo")
+    loaded.ok("correct", "acme/2025-q2/revenue", "--attr", "revenue=155.7 million USD", "--summary", "Acme reported Q2 2025 revenue of US$155.7 million.", "--reason", "typo")
     export = tmp_path / "log.jsonl"
     loaded.ok("export", "-o", export)
     copy = Cli(tmp_path / "copy.db")
@@ -202,7 +202,7 @@ def test_subprocess_workflow_as_in_the_readme(tmp_path):
     write_corpus(tmp_path / "events")
     assert run_timeline("init", cwd=tmp_path).returncode == 0
     assert "added" in run_timeline("import", "events", cwd=tmp_path).stdout
-    new = run_timeline("correct", "acme/2025-q2/revenue", "--attr", "revenue=155.7 million USD",
+    new = run_timeline("correct", "acme/2025-q2/revenue", "--attr", "revenue=155.7 million USD", "--summary", "Acme reported Q2 2025 revenue of US$155.7 million.",
                        "--reason", "typo", cwd=tmp_path)
     assert new.returncode == 0 and new.stdout.strip() == "acme/2025-q2/revenue/v2"
     shown = run_timeline("show", "acme", "--as-of", "2025-06-30", cwd=tmp_path)

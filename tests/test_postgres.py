@@ -112,7 +112,7 @@ def a_rich_log(cli, tmp_path):
     """A new database: the test corpus plus a correction, a retraction, an inline source and a new entity."""
     cli.ok("init")
     cli.ok("import", write_corpus(tmp_path / "events"))
-    cli.ok("correct", "acme/2025-q2/revenue", "--attr", "revenue=155.7 million USD", "--reason", "typo")
+    cli.ok("correct", "acme/2025-q2/revenue", "--attr", "revenue=155.7 million USD", "--reason", "typo", "--summary", "Acme reported Q2 2025 revenue of US$155.7 million.")
     cli.ok("retract", "acme/2025-04/headquarters", "--reason", "not in the source")
     cli.ok("entity", "add", "umbrella", "--name", "Umbrella Corp.", "--type", "company", "--alias", "Umbrella",
            "--alias", "アンブレラ")
@@ -543,7 +543,7 @@ def test_curators_without_ownership_can_do_everything_but_edit(tmp_path, corpus)
         as_alice.ok("source", "add", "umbrella-news", "--title", "News", "--published-on", "2025-07-15")
         as_alice.ok("add", "--entity", "umbrella", "--kind", "note", "--date", "July 2025", "--summary", "x",
                     "--quote", "x", "--source", "umbrella-news")
-        as_alice.ok("correct", "acme/2025-q2/revenue", "--attr", "revenue=155.7 million USD", "--reason", "typo")
+        as_alice.ok("correct", "acme/2025-q2/revenue", "--attr", "revenue=155.7 million USD", "--reason", "typo", "--summary", "Acme reported Q2 2025 revenue of US$155.7 million.")
         as_alice.ok("retract", "acme/2025-04/headquarters", "--reason", "wrong")
         as_alice.ok("rebuild")
         assert as_alice.ok("verify").startswith("ok: 7 events")

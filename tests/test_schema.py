@@ -90,7 +90,7 @@ def test_the_revisions_timeline_knows_are_alembics():
 
 def test_a_log_of_an_older_schema_upgrades_in_place_and_still_verifies(loaded):
     loaded.ok("source", "add", "acme-10q", "--title", "Acme 10-Q", "--published-on", "2025-11-01")
-    loaded.ok("correct", "acme/2025-q2/revenue", "--attr", "revenue=155.7 million USD", "--reason", "restated",
+    loaded.ok("correct", "acme/2025-q2/revenue", "--attr", "revenue=155.7 million USD", "--reason", "restated", "--keep-summary",
               "--source", "acme-10q")
     before = loaded.ok("verify")
     engine = database.connect(loaded.db)

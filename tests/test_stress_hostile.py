@@ -263,7 +263,7 @@ COMMANDS = [
     ["parse-date", "{t}"], ["parse-date", "{t}", "--base", "{t}"], ["parse-date", "Q2 FY2025", "--fiscal-year-end", "{t}"],
     ["log", "{t}"], ["log", "--kind", "{t}", "--json"], ["history", "{t}", "{t}"], ["history", "acme", "{t}"],
     ["correct", "{t}", "--reason", "{t}"], ["correct", "acme/2025-q2/revenue", "--reason", "{t}", "--summary", "{t}"],
-    ["correct", "acme/2025-q2/revenue", "--reason", "r", "--attr", "{t}"], ["retract", "{t}", "--reason", "{t}"],
+    ["correct", "acme/2025-q2/revenue", "--reason", "r", "--keep-summary", "--attr", "{t}"], ["retract", "{t}", "--reason", "{t}"],
     ["retract", "acme/2025-q2/revenue", "--reason", "{t}", "--source", "{t}"],
     ["entity", "add", "{t}", "--name", "{t}", "--type", "{t}"], ["entity", "add", "acme", "--alias", "{t}"],
     ["entity", "add", "newco", "--name", "N", "--type", "company", "--parent", "{t}", "--fiscal-year-end", "{t}"],

@@ -30,7 +30,7 @@ def originals(tmp_path_factory):
     live = Cli(directory / "live.db")
     live.ok("init")
     live.ok("import", write_corpus(directory / "events"))
-    live.ok("correct", "acme/2025-06-30/cash", "--attr", "cash=99.3 million USD", "--reason", "restated")
+    live.ok("correct", "acme/2025-06-30/cash", "--attr", "cash=99.3 million USD", "--reason", "restated", "--summary", "Acme held US$99.3 million in cash at the end of June 2025.")
     live.ok("retract", "acme/2025-04/headquarters", "--reason", "never moved")
     out = directory / "timeline.db"
     live.ok("publish", out)

@@ -75,13 +75,14 @@ class Timeline:
             writer.check_parents()
             for bundle in parsed:
                 writer.add_metrics(bundle.metrics, bundle.path)
-            if sum(len(bundle.sources) for bundle in parsed) > 50:
+            sources = [(source, bundle.path) for bundle in parsed for source in bundle.sources]
+            if len(sources) > 50:
                 writer.sources.load_all()  # one query, not one per source
-            for bundle in parsed:
-                for source in bundle.sources:
-                    writer.add_source(source, bundle.path)
-            for bundle in parsed:
-                writer.append(bundle.events, bundle.path, default_source=bundle.default_source)
+            for source, path in sorted(sources, key=lambda item: _recorded_first(item[0])):
+                writer.add_source(source, path)
+            events = [(raw, bundle.path, index, bundle.default_source)
+                      for bundle in parsed for index, raw in enumerate(bundle.events, 1)]
+            writer.append_items(sorted(events, key=lambda item: _seq_first(item[0])))
             writer.flush()
             return writer.report
 
@@ -139,13 +140,16 @@ class Timeline:
             writer.flush()
             return writer.report.event_ids[0]
 
-    def correct(self, event_id, reason, source=None, *, attributes=None, attrs=(), **changes):
+    def correct(self, event_id, reason, source=None, *, attributes=None, attrs=(), keep_summary=False, **changes):
         """Append a corrected version of `event_id` that supersedes it; returns the new id.
 
         `changes`: entity, counterparty, kind, date, date_note, reported_on,
         summary, quote.  Attributes given replace those of the old version one
-        by one; the rest are kept.  With a `source` (a key or a new source's
-        mapping), the correction is reported on that source's date.
+        by one; the rest are kept.  A correction that changes a figure must
+        give the corrected summary too, or say `keep_summary` (the summary does
+        not state the figure), so no row says one number and holds another.
+        With a `source` (a key or a new source's mapping), the correction is
+        reported on that source's date.
         """
         unknown = set(changes) - {"entity", "counterparty", "kind", "date", "date_note", "reported_on", "summary",
                                   "quote", "valid_from", "valid_to", "precision"}
@@ -158,6 +162,12 @@ class Timeline:
             raw = writer.raw_from_event(old)
             changes = {k: v for k, v in changes.items() if v is not None}
             raw["attributes"].update({**(attributes or {}), **_attributes(writer.vocab, attrs, kind)})
+            changed = sorted(name for name in set(raw["attributes"]) | set(old["attributes"])
+                             if raw["attributes"].get(name) != old["attributes"].get(name))
+            if changed and changes.get("summary") is None and not keep_summary:
+                raise TimelineError(
+                    f"the correction changes {', '.join(changed)} but keeps the summary {old['summary']!r}; "
+                    "give the corrected --summary, or --keep-summary if the summary does not state it")
             if "date" in changes and not {"valid_from", "valid_to", "precision"} & set(changes):
                 for name in ("valid_from", "valid_to", "precision", "date_note"):
                     raw.pop(name)
@@ -273,6 +283,11 @@ class Timeline:
             records = queries.export_records(conn)
         return bundles.to_jsonl(records) if format == "jsonl" else bundles.to_csv(records)
 
+    def write_back(self, directory, force=False):
+        """Write the whole log into `directory` (events/) as YAML bundles; returns curation.WrittenBack."""
+        with self.backend.read_snapshot(self.engine) as conn:
+            return curation.write_back(conn, directory, force)
+
     def publish(self, out, force=False, if_stale=False):
         """Write the published SQLite file to `out`; returns a Publication.
 
@@ -295,6 +310,20 @@ class Timeline:
         with self._read() as conn:
             index = drafting.EntityIndex([entity.to_dict() for entity in queries.entities(conn)])
         return drafting.draft_file(document, source_key=source_key, index=index, **options)
+
+
+# A log rebuilt from its written-back bundles must number and chain its rows as the
+# log that wrote them did: rows that carry where they stood come first, in that
+# order (sorted() is stable, so the rest keep the order of the files).
+
+def _recorded_first(raw):
+    recorded_at = raw.get("recorded_at") if isinstance(raw, dict) else None
+    return (0, str(recorded_at)) if recorded_at else (1, "")
+
+
+def _seq_first(raw):
+    seq = raw.get("seq") if isinstance(raw, dict) else None
+    return (0, seq) if isinstance(seq, int) and not isinstance(seq, bool) else (1, 0)
 
 
 def _attributes(vocab, options, kind):

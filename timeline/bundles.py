@@ -230,16 +230,24 @@ EXPORT_FIELDS = ("id", "seq", "entity", "counterparty", "kind", "date_text", "va
 
 
 def export_records(entities, aliases, metrics, sources, events):
-    """The JSON Lines records of a whole log: entities, metrics, sources, then events."""
+    """The records of a whole log: entities (with their aliases), metrics, sources, then events.
+
+    Every row keeps its recorded_at, so importing the records rebuilds the log
+    as it was (an alias recorded later than its entity says when).  `aliases`:
+    {entity key: [(alias, recorded_at)]} in the order recorded.
+    """
     for entity in entities:
         yield {"record": "entity", **{k: entity[k] for k in ("key", "name", "type", "parent", "fiscal_year_end", "note")},
-               "aliases": aliases.get(entity["key"], [])}
+               "aliases": [alias if recorded_at == entity["recorded_at"] else {"alias": alias, "recorded_at": recorded_at}
+                           for alias, recorded_at in aliases.get(entity["key"], [])],
+               "recorded_at": entity["recorded_at"]}
     for metric in metrics:
         yield {"record": "metric", **{k: metric[k] for k in ("key", "label", "unit", "type", "section", "chart",
-                                                             "opposite", "description")},
+                                                             "opposite", "description", "recorded_at")},
                "xbrl": json.loads(metric["xbrl"]), "words": json.loads(metric["words"])}
     for source in sources:
-        yield {"record": "source", **{k: source[k] for k in SOURCE_FIELDS if k not in ("published_from", "published_to", "published_precision")}}
+        yield {"record": "source", **{k: source[k] for k in SOURCE_FIELDS if k not in ("published_from", "published_to", "published_precision")},
+               "recorded_at": source["recorded_at"]}
     by_id = {s["id"]: s for s in sources}
     for event in events:
         source = by_id[event["source_id"]]

@@ -8,6 +8,7 @@ inside the commands that need them, so `timeline --help` stays fast.
 """
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -170,12 +171,14 @@ def add(ctx, event_id, entity, counterparty, kind, date_text, date_note, reporte
 @click.argument("event_id")
 @event_options
 @click.option("--reason", required=True, help="Why the correction is made.")
+@click.option("--keep-summary", is_flag=True, help="Keep the summary although a figure changes (it does not state it).")
 @click.pass_context
 def correct(ctx, event_id, reason, entity, counterparty, kind, date_text, date_note, reported_on, summary, quote,
-            attrs, source_key, source_url, source_title, published_on, publisher):
+            attrs, source_key, source_url, source_title, published_on, publisher, keep_summary):
     """Append a corrected version of EVENT_ID that supersedes it; prints the new id."""
     source = _new_source(source_key, source_url, source_title, published_on, publisher)
-    click.echo(_timeline(ctx).correct(event_id, reason, source, attrs=_attrs(attrs), entity=entity,
+    click.echo(_timeline(ctx).correct(event_id, reason, source, attrs=_attrs(attrs), keep_summary=keep_summary,
+                                      entity=entity,
                                       counterparty=counterparty, kind=kind, date=date_text, date_note=date_note,
                                       reported_on=reported_on, summary=summary, quote=quote))
 
@@ -247,7 +250,7 @@ def status(ctx, paths):
     if found.only_in_database:
         shown = ", ".join(found.only_in_database[:5]) + (", …" if len(found.only_in_database) > 5 else "")
         click.echo(f"the database holds {_count(len(found.only_in_database), 'event')} that {where} lacks ({shown}); "
-                   "they are kept: `timeline export -o FILE.jsonl` saves them")
+                   f"they are kept: `timeline export --bundles {where}` writes them back")
     if found.only_in_files:
         shown = ", ".join(found.only_in_files[:5]) + (", …" if len(found.only_in_files) > 5 else "")
         click.echo(f"{where} holds {_count(len(found.only_in_files), 'event')} the database lacks ({shown}); "
@@ -341,19 +344,78 @@ def sources_(ctx, as_json):
 
 
 @cli.command()
+@click.argument("kind", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def kinds(as_json):
-    """List event kinds and their attributes."""
+def kinds(kind, as_json):
+    """List event kinds and their attributes, or show KIND in full with an example."""
     from . import vocabulary
+    words = vocabulary.builtin()
+    shown = {kind: words.check_kind(kind)} if kind else words.kinds
     if as_json:
-        _print_json(vocabulary.kinds())
+        _print_json(shown)
         return
-    for name, spec in vocabulary.kinds().items():
+    for name, spec in shown.items():
         click.echo(f"{name:<17} {spec['description']}")
         if spec["required"]:
             click.echo(f"{'':<17}   required: {', '.join(spec['required'])}")
+        if spec.get("one_of"):
+            click.echo(f"{'':<17}   at least one of: {', '.join(spec['one_of'])}")
         if spec["optional"]:
             click.echo(f"{'':<17}   optional: {', '.join(spec['optional'])}")
+        if kind:
+            for attribute in words.attributes_of(name):
+                click.echo(f"{'':<17}     {attribute:<17} {words.attributes[attribute]['description']}")
+            if spec.get("relation"):
+                click.echo(f"{'':<17}   the counterparty is the entity's {spec['relation'][0]}")
+            click.echo(f"{'':<17}   example: timeline add --entity ecarx --kind {name} --date 'Q2 2025' "
+                       f"{spec['example']} --source KEY --summary '…' --quote '…'")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def metrics(ctx, as_json):
+    """List the metrics: built in (timeline/metrics.yml) and added by curators (timeline metric add)."""
+    from . import database, vocabulary
+    url = database.url_for(ctx.obj["db"])
+    if url.startswith("sqlite:") and not Path(url.split("///", 1)[-1]).exists():
+        words = vocabulary.builtin()  # no database here: the built-in metrics
+    else:
+        words = _timeline(ctx).vocabulary()
+    if as_json:
+        _print_json(list(words.metrics.values()))
+        return
+    for key, spec in words.metrics.items():
+        flow = "flow" if spec["type"] == "flow" else "stock"
+        origin = "" if spec["builtin"] else "  (added)"
+        click.echo(f"{key:<40} {spec['unit']:<9} {flow:<5}  {spec['label']}{origin}")
+    click.echo("\ne.g. timeline add --entity acme --kind financial_result --date 'Q2 2025' "
+               "--attr 'revenue=155.6 million USD' --attr 'change_yoy=-10%' …")
+
+
+@cli.group()
+def metric():
+    """Add metrics to the vocabulary of this log."""
+
+
+@metric.command("add")
+@click.argument("key")
+@click.option("--label", required=True, help="What people call it: 'Order intake'.")
+@click.option("--unit", required=True, help="currency, per_share, count, percent, points, ratio or physical.")
+@click.option("--flow/--stock", "flow", required=True, help="Over a period (revenue) or a level on a day (cash).")
+@click.option("--section", help="Where the entity page shows it: financials or operations.")
+@click.option("--no-chart", is_flag=True, help="Keep it off the charts.")
+@click.option("--opposite", help="For a loss: the signed metric it is the negative of.")
+@click.option("--xbrl", multiple=True, metavar="CONCEPT", help="An XBRL concept that reports it (us-gaap:Revenues). Repeatable.")
+@click.option("--word", "words", multiple=True, help="How documents name it. Repeatable.")
+@click.option("--description", help="One line for the reference.")
+@click.pass_context
+def metric_add(ctx, key, label, unit, flow, section, no_chart, opposite, xbrl, words, description):
+    """Add metric KEY; metrics are never edited."""
+    report = _timeline(ctx).add_metric(key, label, unit, "flow" if flow else "stock", section=section,
+                                       chart=not no_chart, opposite=opposite, xbrl=list(xbrl), words=list(words),
+                                       description=description)
+    click.echo(report.summary())
 
 
 @cli.command("parse-date")
@@ -391,11 +453,19 @@ def verify_(ctx, db):
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: stdout).")
-@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@click.option("--bundles", "bundles_dir", type=click.Path(file_okay=False),
+              help="Write the log into this folder (events/) as YAML bundles instead: the form to review and commit.")
+@click.option("--force", is_flag=True, help="Overwrite an existing output file; with --bundles, write over bundles "
+                                            "that hold events the database lacks.")
 @click.pass_context
-def export(ctx, fmt, output, force):
-    """Write the whole log: JSON Lines (re-importable) or CSV (events only)."""
+def export(ctx, fmt, output, bundles_dir, force):
+    """Write the whole log: JSON Lines (re-importable), CSV (events only), or YAML bundles (--bundles events/)."""
     from . import output as outputs
+    if bundles_dir:
+        if output:
+            raise click.UsageError("give either --bundles DIR or -o FILE")
+        click.echo(_timeline(ctx).write_back(bundles_dir, force).summary())
+        return
     if output:
         outputs.check_writable(output, force)
     text = _timeline(ctx).export(fmt)
@@ -455,7 +525,6 @@ def publish(ctx, out, force):
 @click.pass_context
 def serve(ctx, port, host, out, metadata_path, template_dir):
     """Publish the log if it changed, then browse it with Datasette (read-only, downloadable)."""
-    from pathlib import Path
     from .web import server
     timeline = _timeline(ctx)
     try:

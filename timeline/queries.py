@@ -209,7 +209,7 @@ def export_records(conn):
 
     aliases = {}
     for row in conn.execute(sa.select(schema.entity_aliases).order_by(schema.entity_aliases.c.id)):
-        aliases.setdefault(row.entity, []).append(row.alias)
+        aliases.setdefault(row.entity, []).append((row.alias, row.recorded_at))
     entity_rows = [dict(r._mapping) for r in conn.execute(sa.select(schema.entities).order_by(schema.entities.c.id))]
     metric_rows = [dict(r._mapping) for r in conn.execute(sa.select(schema.metrics).order_by(schema.metrics.c.id))]
     source_rows = [dict(r._mapping) for r in conn.execute(sa.select(schema.sources).order_by(schema.sources.c.id))]

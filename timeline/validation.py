@@ -16,13 +16,14 @@ ENTITY_TYPES = ("company", "brand", "product", "facility", "person", "market", "
 DOCUMENT_TYPES = ("news", "article", "press_release", "earnings_call", "filing", "report", "interview", "other")
 
 SOURCE_KEYS = ("key", "title", "publisher", "url", "published_on", "retrieved_on", "document_type",
-               "language", "sha256", "note", "status")
-ENTITY_KEYS = ("key", "name", "type", "aliases", "parent", "fiscal_year_end", "note")
-METRIC_KEYS = ("key", "label", "unit", "type", "section", "chart", "opposite", "xbrl", "words", "description")
+               "language", "sha256", "note", "status", "recorded_at")
+ENTITY_KEYS = ("key", "name", "type", "aliases", "parent", "fiscal_year_end", "note", "recorded_at")
+METRIC_KEYS = ("key", "label", "unit", "type", "section", "chart", "opposite", "xbrl", "words", "description",
+               "recorded_at")
 METRIC_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 EVENT_KEYS = ("id", "entity", "counterparty", "kind", "date", "valid_from", "valid_to", "precision",
               "date_note", "reported_on", "summary", "attributes", "quote", "supersedes", "retracts",
-              "reason", "review")
+              "reason", "review", "recorded_at", "seq")
 
 # what makes two versions of an event "the same event": all but the recording columns
 EVENT_CONTENT = ("id", "entity", "counterparty", "kind", "date_text", "valid_from", "valid_to",
@@ -132,8 +133,9 @@ def make_entity(raw):
     aliases = raw.get("aliases") or []
     if isinstance(aliases, str):
         aliases = [aliases]
-    if not isinstance(aliases, list) or not all(isinstance(a, (str, int)) and str(a).strip() for a in aliases):
+    if not isinstance(aliases, list):
         raise TimelineError(f"entity '{key}': aliases must be a list of names")
+    aliases = [_alias(key, alias) for alias in aliases]
     parent = _text(raw, "parent", required=False)
     if parent == key:
         raise TimelineError(f"entity '{key}' cannot be its own parent")
@@ -145,7 +147,44 @@ def make_entity(raw):
         "fiscal_year_end": fiscal_year_end,
         "note": _text(raw, "note", required=False),
     }
-    return row, [str(alias).strip() for alias in aliases]
+    return row, aliases
+
+
+def _alias(key, alias):
+    """(name, recorded_at or None) of an alias: a name, or {alias: name, recorded_at: when} as written back."""
+    recorded_at = None
+    if isinstance(alias, dict):
+        if set(alias) - {"alias", "recorded_at"} or "alias" not in alias:
+            raise TimelineError(f"entity '{key}': an alias is a name, or {{alias: NAME, recorded_at: TIME}}")
+        recorded_at = recorded_time(alias.get("recorded_at"), f"entity '{key}' alias recorded_at")
+        alias = alias["alias"]
+    if not isinstance(alias, (str, int)) or isinstance(alias, bool) or not str(alias).strip():
+        raise TimelineError(f"entity '{key}': aliases must be a list of names")
+    return str(alias).strip(), recorded_at
+
+
+RECORDED_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z$")
+
+
+def recorded_time(value, what="recorded_at"):
+    """A recording time as written back ("2026-11-30T12:00:00.000000Z", UTC), or None when not given."""
+    import datetime as dt
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):  # YAML reads an unquoted timestamp as one
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if not isinstance(value, str) or not RECORDED_AT.match(value):
+        shown = value if isinstance(value, str) and len(value) <= 40 else repr(value)[:40]
+        raise TimelineError(f"{what} {shown!r} is not a UTC time like 2026-11-30T12:00:00.000000Z")
+    try:
+        moment = dt.datetime.strptime(value.rstrip("Z"), "%Y-%m-%dT%H:%M:%S.%f" if "." in value else "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        raise TimelineError(f"{what} {value!r} is not a real time") from None
+    if moment > dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) + dt.timedelta(minutes=5):
+        raise TimelineError(f"{what} {value} is in the future")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # one form, so times compare as text
 
 
 def make_metric(raw, vocab):
@@ -241,7 +280,8 @@ def make_event(raw, source, fiscal_year_end="12-31", vocab=None):
     if any(value is not None for value in explicit):
         if not all(value is not None for value in explicit):
             raise TimelineError("give all of valid_from, valid_to and precision, or none")
-        if not date_note:
+        if not date_note and raw.get("recorded_at") is None:
+            # a written-back event (with its recorded_at) keeps the span it was recorded with
             raise TimelineError("an explicit valid_from/valid_to/precision needs a date_note saying how the date was inferred")
         valid_from = iso_date(_date_text(raw, "valid_from"), "valid_from")
         valid_to = iso_date(_date_text(raw, "valid_to"), "valid_to")

@@ -80,9 +80,10 @@ class Writer:
         self.registry = Registry(conn)
         self.vocab = vocabulary.for_connection(conn)  # built-in kinds and metrics, and the curators' metrics
         self.sources = SourceCache(conn)  # read by key: one append must not read every source
-        head = conn.execute(sa.select(schema.events.c.seq, schema.events.c.hash)
+        head = conn.execute(sa.select(schema.events.c.seq, schema.events.c.hash, schema.events.c.recorded_at)
                             .order_by(schema.events.c.seq.desc()).limit(1)).first()
-        self.head_seq, self.head_hash = (head.seq, head.hash) if head else (0, chain.GENESIS)
+        self.head_seq, self.head_hash, self.head_recorded_at = (
+            (head.seq, head.hash, head.recorded_at) if head else (0, chain.GENESIS, ""))
         self.pending = []          # event rows appended in this transaction, not yet inserted
         self.pending_ids = {}      # id -> pending event
         self.status = {}           # id -> (status, changed_by) changed in this transaction
@@ -111,51 +112,60 @@ class Writer:
     # ---- entities ----
 
     def add_entities(self, raws, where):
+        """Add entities and their aliases; each keeps the recorded_at it was written back with."""
         self._read_aliases([raw.get("key") for raw in raws if isinstance(raw, dict)])
-        self.new_entities, self.new_aliases = [], []
+        self.new_entities, self.new_aliases, aliases = [], [], []
         for index, raw in enumerate(raws, 1):
             label = raw.get("key") if isinstance(raw, dict) else None
             try:
-                entity, aliases = validation.make_entity(raw)
+                entity, named = validation.make_entity(raw)
                 check_fits(schema.entities, entity)
-                for alias in aliases:
+                for alias, _ in named:
                     check_fits(schema.entity_aliases, {"alias": alias})
-                self._add_entity(entity, aliases)
+                recorded_at = self._add_entity(entity, validation.recorded_time(raw.get("recorded_at")))
             except TimelineError as error:
                 raise error.at(place(where, f"entity {index}", label)) from None
+            # a plain alias of an entity new here was recorded with it; one added to a known entity, now
+            aliases += [(alias, when or recorded_at, index, entity["key"]) for alias, when in named]
+        # in the order they were recorded, so a log rebuilt from its bundles numbers them as it did
+        for alias, recorded_at, _, key in sorted(aliases, key=lambda a: (a[1], a[2])):
+            self._add_alias(key, alias, recorded_at)
         # one executemany each (entities first: aliases refer to them), not a statement per row
         if self.new_entities:
             self.conn.execute(schema.entities.insert(), self.new_entities)
         if self.new_aliases:
             self.conn.execute(schema.entity_aliases.insert(), self.new_aliases)
 
-    def _add_entity(self, entity, aliases):
+    def _add_entity(self, entity, recorded_at):
+        """Stage a new entity, or check a known one is unchanged; returns when new aliases of it are recorded."""
         existing = self.registry.entities.get(entity["key"])
         if existing is None:
-            self.new_entities.append({**entity, "id": self.next_id(schema.entities), "recorded_at": self.recorded_at})
+            recorded_at = recorded_at or self.recorded_at
+            self.new_entities.append({**entity, "id": self.next_id(schema.entities), "recorded_at": recorded_at})
             self.registry.add(entity, [])
             self.report.count("added", "entities")
-        else:
-            differing = [f for f in ("name", "type", "parent", "fiscal_year_end", "note")
-                         if entity.get(f) is not None and entity[f] != existing[f]]
-            if differing:
-                raise TimelineError(
-                    f"entity '{entity['key']}' already exists with a different {', '.join(differing)}; "
-                    "entities are never edited: add an alias, or a new entity"
-                )
-            self.report.count("unchanged", "entities")
-        known = self._aliases(entity["key"])
-        for alias in aliases:
-            if fold(alias) in known:
-                continue
-            known.add(fold(alias))
-            self.new_aliases.append({
-                "id": self.next_id(schema.entity_aliases),
-                "entity": entity["key"], "alias": alias, "alias_folded": fold(alias),
-                "recorded_at": self.recorded_at,
-            })
-            self.registry.add_alias(entity["key"], alias)
-            self.report.count("added", "aliases")
+            return recorded_at
+        differing = [f for f in ("name", "type", "parent", "fiscal_year_end", "note")
+                     if entity.get(f) is not None and entity[f] != existing[f]]
+        if differing:
+            raise TimelineError(
+                f"entity '{entity['key']}' already exists with a different {', '.join(differing)}; "
+                "entities are never edited: add an alias, or a new entity"
+            )
+        self.report.count("unchanged", "entities")
+        return self.recorded_at
+
+    def _add_alias(self, key, alias, recorded_at):
+        known = self._aliases(key)
+        if fold(alias) in known:
+            return
+        known.add(fold(alias))
+        self.new_aliases.append({
+            "id": self.next_id(schema.entity_aliases),
+            "entity": key, "alias": alias, "alias_folded": fold(alias), "recorded_at": recorded_at,
+        })
+        self.registry.add_alias(key, alias)
+        self.report.count("added", "aliases")
 
     def _read_aliases(self, keys):
         """Read the stored aliases of entities `keys` into self.folded_aliases, 500 keys a query."""
@@ -191,7 +201,8 @@ class Writer:
                 check_fits(schema.metrics, metric)
                 existing = self.vocab.metrics.get(metric["key"])
                 if existing is None:
-                    row = {**metric, "id": self.next_id(schema.metrics), "recorded_at": self.recorded_at}
+                    recorded_at = validation.recorded_time(raw.get("recorded_at")) or self.recorded_at
+                    row = {**metric, "id": self.next_id(schema.metrics), "recorded_at": recorded_at}
                     new.append(row)
                     self.vocab = self.vocab.with_metrics([row])
                     self.report.count("added", "metrics")
@@ -214,12 +225,13 @@ class Writer:
         try:
             source = validation.make_source(raw)
             check_fits(schema.sources, source)
+            recorded_at = validation.recorded_time(raw.get("recorded_at"), "source recorded_at") or self.recorded_at
         except TimelineError as error:
             raise error.at(place(where, "source", label)) from None
         existing = self.sources.get(source["key"])
         if existing is None:
             source_id = self.next_id(schema.sources)
-            row = {**source, "id": source_id, "recorded_at": self.recorded_at}
+            row = {**source, "id": source_id, "recorded_at": recorded_at}
             self.new_sources.append(row)  # inserted together, before any event cites them (insert_sources)
             self.sources[source["key"]] = row
             self.report.count("added", "sources")
@@ -250,8 +262,12 @@ class Writer:
 
     def append(self, raws, where, default_source=None):
         """Validate and stage events; `flush` inserts them and updates projections."""
-        existing = self._existing_events([r.get("id") for r in raws if isinstance(r, dict)])
-        for index, raw in enumerate(raws, 1):
+        self.append_items([(raw, where, index, default_source) for index, raw in enumerate(raws, 1)])
+
+    def append_items(self, items):
+        """Stage events given as (raw, where, index in its file, default source), in this order."""
+        existing = self._existing_events([raw.get("id") for raw, *_ in items if isinstance(raw, dict)])
+        for raw, where, index, default_source in items:
             label = raw.get("id") if isinstance(raw, dict) else None
             try:
                 self._append_one(raw, default_source, existing)
@@ -262,7 +278,8 @@ class Writer:
         if not isinstance(raw, dict):
             raise TimelineError(f"an event must be a mapping, not {type(raw).__name__}")
         preserved = raw.get("_preserve")
-        raw = {k: v for k, v in raw.items() if k != "_preserve"}
+        raw = {k: v for k, v in raw.items() if k not in ("_preserve", "seq")}
+        written_back = validation.recorded_time(raw.get("recorded_at"))
         source = self.source(raw.pop("source", None) or default_source)
         entity_name = raw.get("entity")
         if not entity_name or not isinstance(entity_name, str):
@@ -293,6 +310,11 @@ class Writer:
 
         self.head_seq += 1
         event.update(seq=self.head_seq, recorded_at=self.recorded_at, prev_hash=self.head_hash)
+        if written_back and written_back >= self.head_recorded_at:
+            # a bundle written back by `timeline export --bundles`: the event keeps the time it was
+            # first recorded, so a log rebuilt from events/ has the same chain (never earlier than
+            # the event before it: a log is recorded in time order)
+            event["recorded_at"] = written_back
         if preserved and preserved["prev_hash"] == self.head_hash and preserved["seq"] == self.head_seq:
             # a JSON Lines export continuing this log: keep its recording time,
             # and its hash must come out the same or the file was altered
@@ -307,7 +329,7 @@ class Writer:
         if preserved and event["recorded_at"] == preserved["recorded_at"] and event["hash"] != preserved["hash"]:
             raise TimelineError(f"hash mismatch at seq {event['seq']}: the export was altered after it was written")
         event["source_id"] = source["id"]
-        self.head_hash = event["hash"]
+        self.head_hash, self.head_recorded_at = event["hash"], event["recorded_at"]
         self.pending.append(event)
         self.pending_ids[event["id"]] = event
         self.report.count("added", "events")
