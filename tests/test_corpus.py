@@ -76,7 +76,7 @@ def test_import_verifies_and_reimport_changes_nothing(corpus_db):
 
 def test_every_source_is_fully_described(corpus_db):
     sources = {s["key"]: s for s in json.loads(corpus_db.ok("sources", "--json"))}
-    assert len(sources) == len(bundles()) >= 11
+    assert len(sources) == len(bundles()) >= 19
     for source in sources.values():
         assert source["title"] and source["published_on"] and source["sha256"] and source["note"], source["key"]
         assert source["document_type"], source["key"]
