@@ -23,7 +23,7 @@ entities:
 - key: acme
   name: Acme Motors Inc.
   type: company
-  aliases: [ACME, Acme]
+  aliases: [ACME]
 - key: globex
   name: Globex Holdings
   type: company

@@ -30,7 +30,7 @@ entities:
 - key: acme
   name: Acme Motors Inc.
   type: company
-  aliases: [Acme, ACME, Acme Motors, 艾克美汽車]
+  aliases: [Acme, Acme Motors, 艾克美汽車]
 - key: globex
   name: Globex Holdings
   type: company

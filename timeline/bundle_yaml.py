@@ -15,8 +15,6 @@ the project's strict YAML loader.
 import json
 import re
 
-import yaml
-
 from . import dates
 
 SOURCE_ORDER = ("key", "title", "publisher", "url", "published_on", "retrieved_on", "document_type", "language",
@@ -139,7 +137,9 @@ def _scalar(value):
 
 
 def _reads_back(text):
+    from .bundles import load_yaml
+    from .errors import TimelineError
     try:
-        return yaml.safe_load(text) == text
-    except yaml.YAMLError:
+        return load_yaml(text) == text
+    except TimelineError:
         return False

@@ -5,11 +5,15 @@ default source.  Reading never touches a database; the store validates.
 
 YAML is loaded with a safe loader that also refuses anchors and aliases (no
 "billion laughs"), duplicate keys (the second would silently win) and
-absurdly deep nesting.
+absurdly deep nesting, and reads plain scalars as YAML 1.2 does: `1:30` and
+`0x1F` stay text (YAML 1.1 would read 90 and 31), only true/false are
+booleans.  Files must be regular files of a bounded size: `/dev/zero` is not
+a bundle.
 """
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +23,8 @@ from .chain import SOURCE_FIELDS, canonical_json
 from .errors import TimelineError
 
 MAX_DEPTH = 50
+MAX_YAML_BYTES = 64 * 1024 * 1024  # a bundle is one document's facts; the whole ECARX corpus is 200 KB
+MAX_JSONL_BYTES = 64 * 1024 ** 3  # an export of ten million events is about 10 GB
 BUNDLE_KEYS = ("source", "events")
 
 
@@ -66,9 +72,23 @@ class _Strict:
         return super().construct_mapping(node, deep=deep)
 
 
+class _CoreResolver(yaml.resolver.BaseResolver):
+    """Plain scalars as YAML 1.2's core schema reads them: a date stays the text written (dates.py reads it)."""
+
+
+for _tag, _pattern, _first in [
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("int", r"^[-+]?[0-9]+$", "-+0123456789"),
+    ("float", r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+     "-+0123456789."),
+    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+]:
+    _CoreResolver.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), list(_first))
+
+
 if getattr(yaml, "__with_libyaml__", False):
     class _StrictLoader(_Strict, yaml.composer.Composer, yaml.cyaml.CParser, yaml.constructor.SafeConstructor,
-                        yaml.resolver.Resolver):
+                        _CoreResolver):
         """libyaml scans and parses (several times faster than PyYAML's Python scanner);
         the Python composer above builds the nodes, so the checks in _Strict still run
         on every event before anything is built."""
@@ -77,21 +97,33 @@ if getattr(yaml, "__with_libyaml__", False):
             yaml.cyaml.CParser.__init__(self, stream)
             yaml.composer.Composer.__init__(self)
             yaml.constructor.SafeConstructor.__init__(self)
-            yaml.resolver.Resolver.__init__(self)
+            _CoreResolver.__init__(self)
 else:
-    class _StrictLoader(_Strict, yaml.SafeLoader):
+    class _StrictLoader(_Strict, yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer,
+                        yaml.constructor.SafeConstructor, _CoreResolver):
         """PyYAML's pure-Python loader, where libyaml is not installed."""
+
+        def __init__(self, stream):
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            _CoreResolver.__init__(self)
 
 
 _StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _Strict.construct_yaml_timestamp)
 
 
-def _load_yaml(text, path):
+def load_yaml(text, path=None):
+    """The data of one YAML document, read strictly (see the module's docstring)."""
     loader = None
     try:
         loader = _StrictLoader(text)  # the reader already refuses control characters here
         loader.depth_stack = []
         return loader.get_single_data()
+    except ValueError as error:  # an integer of more digits than Python converts (4300)
+        raise TimelineError(f"malformed YAML: {error}", path) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark else ""
@@ -102,9 +134,20 @@ def _load_yaml(text, path):
             loader.dispose()
 
 
-def read_text(path):
+def read_text(path, limit=MAX_YAML_BYTES):
+    """The text of a bundle file: a regular file of at most `limit` bytes, in UTF-8."""
+    path = Path(path)
     try:
-        return Path(path).read_text(encoding="utf-8")
+        if not path.is_file():
+            raise TimelineError("not a regular file (a bundle is a .yml, .yaml or .jsonl file)", str(path))
+        size = path.stat().st_size
+        if size > limit:
+            raise TimelineError(f"{size:,} bytes is larger than a bundle may be ({limit:,})", str(path))
+        with open(path, "rb") as handle:
+            data = handle.read(size + 1)  # a file that grows while it is read is not read past its limit
+        if len(data) > limit:
+            raise TimelineError(f"larger than a bundle may be ({limit:,} bytes)", str(path))
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise TimelineError("not UTF-8 text", str(path)) from None
     except OSError as error:
@@ -138,14 +181,13 @@ def read(paths):
 
 
 def read_file(path):
-    text = read_text(path)
     if Path(path).suffix == ".jsonl":
-        return read_jsonl(text, str(path))
-    return read_yaml(text, str(path))
+        return read_jsonl(read_text(path, MAX_JSONL_BYTES), str(path))
+    return read_yaml(read_text(path), str(path))
 
 
 def read_yaml(text, path):
-    data = _load_yaml(text, path)
+    data = load_yaml(text, path)
     if not isinstance(data, dict):
         raise TimelineError("a bundle must be a mapping with `entities:` or `source:` and `events:`", path)
     for registry in ("entities", "metrics"):
@@ -179,6 +221,10 @@ def read_jsonl(text, path):
             record = json.loads(line)
         except json.JSONDecodeError as error:
             raise TimelineError(f"line {number}: not JSON ({error.msg})", path) from None
+        except ValueError as error:  # an integer of more digits than Python converts
+            raise TimelineError(f"line {number}: not JSON ({error})", path) from None
+        except RecursionError:
+            raise TimelineError(f"line {number}: not JSON (nested too deeply)", path) from None
         if not isinstance(record, dict):
             raise TimelineError(f"line {number}: a record must be a JSON object", path)
         kind = record.pop("record", "event")

@@ -43,8 +43,15 @@ class TimelineGroup(click.Group):
 
 
 def _fail(message, code):
-    click.echo(f"Error: {' '.join(str(message).split())}", err=True)
+    _echo(f"Error: {' '.join(str(message).split())}", err=True)
     sys.exit(code)
+
+
+def _echo(message="", **options):
+    """click.echo, with any control character in the text (from an older log, or typed by a user)
+    shown as a \\uXXXX escape instead of reaching the terminal."""
+    from .characters import visible
+    click.echo(visible(str(message)), **options)
 
 
 def _database_errors():
@@ -69,7 +76,7 @@ def _timeline(ctx):
 
 
 def _print_json(value):
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False))
+    _echo(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False))
 
 
 def _emit(rows, as_json, line):
@@ -78,7 +85,7 @@ def _emit(rows, as_json, line):
         _print_json([row.to_dict() for row in rows])
         return
     for row in rows:
-        click.echo(line(row))
+        _echo(line(row))
 
 
 @click.group(cls=TimelineGroup)
@@ -99,7 +106,7 @@ def cli(ctx, db):
 def init(ctx):
     """Create the database, or upgrade it to the current schema."""
     from .api import Timeline
-    click.echo(f"ready: {Timeline.init(ctx.obj['db']).url}")
+    _echo(f"ready: {Timeline.init(ctx.obj['db']).url}")
 
 
 @cli.command("import")
@@ -107,7 +114,7 @@ def init(ctx):
 @click.pass_context
 def import_(ctx, paths):
     """Import YAML bundles and JSON Lines exports (files or directories), in one transaction."""
-    click.echo(_timeline(ctx).import_paths(paths).summary())
+    _echo(_timeline(ctx).import_paths(paths).summary())
 
 
 def _new_source(source_key, url, title, published_on, publisher):
@@ -162,7 +169,7 @@ def add(ctx, event_id, entity, counterparty, kind, date_text, date_note, reporte
         if not value:
             raise click.UsageError(f"Missing option '{name}'.")
     source = _new_source(source_key, source_url, source_title, published_on, publisher)
-    click.echo(_timeline(ctx).add(entity, kind, date_text, summary, quote, source, attrs=_attrs(attrs),
+    _echo(_timeline(ctx).add(entity, kind, date_text, summary, quote, source, attrs=_attrs(attrs),
                                   counterparty=counterparty, id=event_id, date_note=date_note,
                                   reported_on=reported_on))
 
@@ -177,7 +184,7 @@ def correct(ctx, event_id, reason, entity, counterparty, kind, date_text, date_n
             attrs, source_key, source_url, source_title, published_on, publisher, keep_summary):
     """Append a corrected version of EVENT_ID that supersedes it; prints the new id."""
     source = _new_source(source_key, source_url, source_title, published_on, publisher)
-    click.echo(_timeline(ctx).correct(event_id, reason, source, attrs=_attrs(attrs), keep_summary=keep_summary,
+    _echo(_timeline(ctx).correct(event_id, reason, source, attrs=_attrs(attrs), keep_summary=keep_summary,
                                       entity=entity,
                                       counterparty=counterparty, kind=kind, date=date_text, date_note=date_note,
                                       reported_on=reported_on, summary=summary, quote=quote))
@@ -190,7 +197,7 @@ def correct(ctx, event_id, reason, entity, counterparty, kind, date_text, date_n
 @click.pass_context
 def retract(ctx, event_id, reason, source_key):
     """Append a retraction of EVENT_ID; the event stays in the log."""
-    click.echo(_timeline(ctx).retract(event_id, reason, source_key))
+    _echo(_timeline(ctx).retract(event_id, reason, source_key))
 
 
 @cli.group()
@@ -211,7 +218,7 @@ def entity_add(ctx, key, name, entity_type, aliases, parent, fiscal_year_end, no
     """Add entity KEY, or new aliases to it; entities are never edited."""
     report = _timeline(ctx).add_entity(key, name=name, type=entity_type, aliases=aliases, parent=parent,
                                        fiscal_year_end=fiscal_year_end, note=note)
-    click.echo(report.summary())
+    _echo(report.summary())
 
 
 @cli.group()
@@ -234,7 +241,7 @@ def source_add(ctx, key, title, url, publisher, published_on, document_type, lan
     """Add source KEY."""
     report = _timeline(ctx).add_source(key, title, published_on, url=url, publisher=publisher,
                                        document_type=document_type, language=language, sha256=sha256, note=note)
-    click.echo(report.summary())
+    _echo(report.summary())
 
 
 @cli.command()
@@ -245,15 +252,15 @@ def status(ctx, paths):
     found = _timeline(ctx).status(paths)
     where = ", ".join(paths)
     if found.in_step:
-        click.echo(f"{where} and the database hold the same {found.in_both} events")
+        _echo(f"{where} and the database hold the same {found.in_both} events")
         return
     if found.only_in_database:
         shown = ", ".join(found.only_in_database[:5]) + (", …" if len(found.only_in_database) > 5 else "")
-        click.echo(f"the database holds {_count(len(found.only_in_database), 'event')} that {where} lacks ({shown}); "
+        _echo(f"the database holds {_count(len(found.only_in_database), 'event')} that {where} lacks ({shown}); "
                    f"they are kept: `timeline export --bundles {where}` writes them back")
     if found.only_in_files:
         shown = ", ".join(found.only_in_files[:5]) + (", …" if len(found.only_in_files) > 5 else "")
-        click.echo(f"{where} holds {_count(len(found.only_in_files), 'event')} the database lacks ({shown}); "
+        _echo(f"{where} holds {_count(len(found.only_in_files), 'event')} the database lacks ({shown}); "
                    f"`timeline import {where}` adds them")
 
 
@@ -261,7 +268,7 @@ def status(ctx, paths):
 @click.pass_context
 def rebuild(ctx):
     """Replay the log into fresh projections."""
-    click.echo(f"rebuilt projections from {_timeline(ctx).rebuild()} events")
+    _echo(f"rebuilt projections from {_timeline(ctx).rebuild()} events")
 
 
 # ---- reading ----
@@ -286,11 +293,11 @@ def show(ctx, entity_name, as_of, known_at, as_json):
         _print_json(result.to_dict())
         return
     when = " ".join(filter(None, [f"as of {as_of}" if as_of else "", f"as known at {known_at}" if known_at else ""]))
-    click.echo(f"{result.entity}{' ' + when if when else ''}")
+    _echo(f"{result.entity}{' ' + when if when else ''}")
     for key, entry in result.state.items():
-        click.echo(f"  {key:<34} {display.state_value(entry):<28} {entry.period:<12} {entry.event}  [{entry.source}]")
+        _echo(f"  {key:<34} {display.state_value(entry):<28} {entry.period:<12} {entry.event}  [{entry.source}]")
     if not result.state:
-        click.echo("  (no state)")
+        _echo("  (no state)")
 
 
 @cli.command("log")
@@ -355,19 +362,19 @@ def kinds(kind, as_json):
         _print_json(shown)
         return
     for name, spec in shown.items():
-        click.echo(f"{name:<17} {spec['description']}")
+        _echo(f"{name:<17} {spec['description']}")
         if spec["required"]:
-            click.echo(f"{'':<17}   required: {', '.join(spec['required'])}")
+            _echo(f"{'':<17}   required: {', '.join(spec['required'])}")
         if spec.get("one_of"):
-            click.echo(f"{'':<17}   at least one of: {', '.join(spec['one_of'])}")
+            _echo(f"{'':<17}   at least one of: {', '.join(spec['one_of'])}")
         if spec["optional"]:
-            click.echo(f"{'':<17}   optional: {', '.join(spec['optional'])}")
+            _echo(f"{'':<17}   optional: {', '.join(spec['optional'])}")
         if kind:
             for attribute in words.attributes_of(name):
-                click.echo(f"{'':<17}     {attribute:<17} {words.attributes[attribute]['description']}")
+                _echo(f"{'':<17}     {attribute:<17} {words.attributes[attribute]['description']}")
             if spec.get("relation"):
-                click.echo(f"{'':<17}   the counterparty is the entity's {spec['relation'][0]}")
-            click.echo(f"{'':<17}   example: timeline add --entity ecarx --kind {name} --date 'Q2 2025' "
+                _echo(f"{'':<17}   the counterparty is the entity's {spec['relation'][0]}")
+            _echo(f"{'':<17}   example: timeline add --entity ecarx --kind {name} --date 'Q2 2025' "
                        f"{spec['example']} --source KEY --summary '…' --quote '…'")
 
 
@@ -388,8 +395,8 @@ def metrics(ctx, as_json):
     for key, spec in words.metrics.items():
         flow = "flow" if spec["type"] == "flow" else "stock"
         origin = "" if spec["builtin"] else "  (added)"
-        click.echo(f"{key:<40} {spec['unit']:<9} {flow:<5}  {spec['label']}{origin}")
-    click.echo("\ne.g. timeline add --entity acme --kind financial_result --date 'Q2 2025' "
+        _echo(f"{key:<40} {spec['unit']:<9} {flow:<5}  {spec['label']}{origin}")
+    _echo("\ne.g. timeline add --entity acme --kind financial_result --date 'Q2 2025' "
                "--attr 'revenue=155.6 million USD' --attr 'change_yoy=-10%' …")
 
 
@@ -415,7 +422,7 @@ def metric_add(ctx, key, label, unit, flow, section, no_chart, opposite, xbrl, w
     report = _timeline(ctx).add_metric(key, label, unit, "flow" if flow else "stock", section=section,
                                        chart=not no_chart, opposite=opposite, xbrl=list(xbrl), words=list(words),
                                        description=description)
-    click.echo(report.summary())
+    _echo(report.summary())
 
 
 @cli.command("parse-date")
@@ -432,10 +439,10 @@ def parse_date(text, base, fiscal_year_end, as_json):
         raise TimelineError(str(error)) from None
     result = span.as_dict(text)
     if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False))
+        _echo(json.dumps(result, ensure_ascii=False))
     else:
         label = dates.label(span.valid_from, span.valid_to, span.precision)
-        click.echo(f"{label}: {result['valid_from']} to {result['valid_to']} ({result['precision']})")
+        _echo(f"{label}: {result['valid_from']} to {result['valid_to']} ({result['precision']})")
 
 
 @cli.command("verify")
@@ -447,7 +454,7 @@ def verify_(ctx, db):
     verdict = Timeline.verify_file(db) if db else _timeline(ctx).verify()
     if not verdict.ok:
         raise TimelineError(verdict.message())
-    click.echo(verdict.message())
+    _echo(verdict.message())
 
 
 @cli.command()
@@ -464,15 +471,17 @@ def export(ctx, fmt, output, bundles_dir, force):
     if bundles_dir:
         if output:
             raise click.UsageError("give either --bundles DIR or -o FILE")
-        click.echo(_timeline(ctx).write_back(bundles_dir, force).summary())
+        _echo(_timeline(ctx).write_back(bundles_dir, force).summary())
         return
     if output:
         outputs.check_writable(output, force)
     text = _timeline(ctx).export(fmt)
     if output:
         outputs.write_text(output, text, force)
+    elif sys.stdout.isatty():
+        _echo(text, nl=False)
     else:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False)  # data for a file or a pipe: exactly as stored
 
 
 @cli.command("copy")
@@ -483,7 +492,7 @@ def export(ctx, fmt, output, bundles_dir, force):
 def copy_(ctx, from_db, to_db):
     """Copy the whole log between databases (SQLite <-> PostgreSQL), hashes and all, and verify it."""
     from .api import Timeline
-    click.echo(Timeline.open(from_db or ctx.obj["db"]).copy_to(to_db).summary())
+    _echo(Timeline.open(from_db or ctx.obj["db"]).copy_to(to_db).summary())
 
 
 @cli.command("check-quotes")
@@ -494,10 +503,10 @@ def check_quotes_(paths, documents):
     from .quotes import check_quotes
     checked, misses = check_quotes(paths, documents)
     for miss in misses:
-        click.echo(f"{miss}", err=True)
+        _echo(f"{miss}", err=True)
     if misses:
         raise TimelineError(f"{len(misses)} of {checked} quotes do not check")
-    click.echo(f"ok: {checked} quotes found verbatim in their documents")
+    _echo(f"ok: {checked} quotes found verbatim in their documents")
 
 
 # ---- publishing ----
@@ -509,7 +518,7 @@ def check_quotes_(paths, documents):
 def publish(ctx, out, force):
     """Write OUT.db: a read-only SQLite copy of the log for Datasette and for download."""
     published = _timeline(ctx).publish(out, force=force)
-    click.echo(f"published {published.event_count} events, {published.entity_count} entities, "
+    _echo(f"published {published.event_count} events, {published.entity_count} entities, "
                f"{published.source_count} sources to {published.path} (chain head {published.head_hash})")
 
 
@@ -533,9 +542,9 @@ def serve(ctx, port, host, out, metadata_path, template_dir):
         raise TimelineError(f"cannot publish to {out}: {error.strerror or error}") from None
     published = timeline.publish(out, if_stale=True)
     if published:
-        click.echo(f"published {published.event_count} events to {out} (chain head {published.head_hash[:12]}…)")
+        _echo(f"published {published.event_count} events to {out} (chain head {published.head_hash[:12]}…)")
     else:
-        click.echo(f"{out} is up to date with the log")
+        _echo(f"{out} is up to date with the log")
     server.serve(out, host=host, port=port, metadata_path=metadata_path or server.default_metadata_path(),
                  template_dir=template_dir, echo=click.echo)
 
@@ -576,6 +585,6 @@ def draft(ctx, document, source_key, title, publisher, url, published_on, entity
     text = drafting.to_yaml(bundle, document=Path(document).name)
     if output:
         outputs.write_text(output, text, force, make_parents=True)
-        click.echo(f"drafted {len(bundle['events'])} events for review: {output}", err=True)
+        _echo(f"drafted {len(bundle['events'])} events for review: {output}", err=True)
     else:
-        click.echo(text, nl=False)
+        _echo(text, nl=False)

@@ -19,9 +19,11 @@ class Registry:
     def __init__(self, conn):
         self.entities = {row.key: dict(row._mapping) for row in conn.execute(sa.select(schema.entities))}
         self.names = {}
+        self.identities = {}  # folded key or name -> entity key: what an alias of another entity may not be
         for key, entity in self.entities.items():
             self._index(key, entity["name"])
             self._index(key, key)
+            self.identities.update({fold(key): key, fold(entity["name"]): key})
         for row in conn.execute(sa.select(schema.entity_aliases.c.entity, schema.entity_aliases.c.alias)):
             self._index(row.entity, row.alias)
 
@@ -33,6 +35,7 @@ class Registry:
 
     def add(self, entity, aliases):
         self.entities[entity["key"]] = entity
+        self.identities.update({fold(entity["key"]): entity["key"], fold(entity["name"]): entity["key"]})
         for name in (entity["key"], entity["name"], *aliases):
             self._index(entity["key"], name)
 

@@ -6,7 +6,7 @@ touch no database: whether an entity or a source exists is the store's check.
 """
 import re
 
-from . import dates, vocabulary
+from . import characters, dates, vocabulary
 from .errors import TimelineError, did_you_mean
 
 MAX_QUOTE = 300
@@ -24,6 +24,14 @@ METRIC_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 EVENT_KEYS = ("id", "entity", "counterparty", "kind", "date", "valid_from", "valid_to", "precision",
               "date_note", "reported_on", "summary", "attributes", "quote", "supersedes", "retracts",
               "reason", "review", "recorded_at", "seq")
+
+# at most this many characters, so no name, title or note can fill a page or a disk
+TEXT_LIMITS = {"name": 500, "title": 1000, "publisher": 500, "note": 10000, "summary": 2000, "reason": 2000,
+               "date_note": 2000, "date": 200, "url": 2000, "label": 200, "description": 2000, "alias": 300}
+LEGAL_SUFFIXES = {"ltd", "ltd.", "limited", "inc", "inc.", "incorporated", "co", "co.", "company", "corp", "corp.",
+                  "corporation", "llc", "l.l.c.", "plc", "ag", "sa", "s.a.", "se", "gmbh", "nv", "n.v.", "bv", "b.v.",
+                  "kk", "k.k.", "oy", "ab", "asa", "spa", "s.p.a.", "pte", "pte.", "pty", "pty.", "group", "holdings",
+                  "holding", "the company"}
 
 # what makes two versions of an event "the same event": all but the recording columns
 EVENT_CONTENT = ("id", "entity", "counterparty", "kind", "date_text", "valid_from", "valid_to",
@@ -49,8 +57,17 @@ def _text(raw, name, required=True, limit=None):
         value = str(value)
     if not isinstance(value, str):
         raise TimelineError(f"{name} must be text, not {type(value).__name__}")
+    return checked_text(value, name, limit or TEXT_LIMITS.get(name))
+
+
+def checked_text(value, name, limit=None):
+    """`value` if it holds no control character and at most `limit` characters; else TimelineError."""
     if "\x00" in value:
         raise TimelineError(f"{name} contains a NUL character")
+    control = characters.control_character(value)
+    if control:
+        raise TimelineError(f"{name} contains the control character {characters.describe(control)}; "
+                            "text may hold newlines and tabs, no other control characters")
     if limit and len(value) > limit:
         raise TimelineError(f"{name} is {len(value)} characters long; at most {limit} are allowed")
     return value
@@ -136,6 +153,13 @@ def make_entity(raw):
     if not isinstance(aliases, list):
         raise TimelineError(f"entity '{key}': aliases must be a list of names")
     aliases = [_alias(key, alias) for alias in aliases]
+    seen = {}
+    for alias, _ in aliases:
+        folded = " ".join(alias.split()).casefold()
+        if folded in seen:
+            raise TimelineError(f"entity '{key}': alias {alias!r} is {seen[folded]!r} again (names are looked up "
+                                "ignoring case and spacing); keep one")
+        seen[folded] = alias
     parent = _text(raw, "parent", required=False)
     if parent == key:
         raise TimelineError(f"entity '{key}' cannot be its own parent")
@@ -160,7 +184,11 @@ def _alias(key, alias):
         alias = alias["alias"]
     if not isinstance(alias, (str, int)) or isinstance(alias, bool) or not str(alias).strip():
         raise TimelineError(f"entity '{key}': aliases must be a list of names")
-    return str(alias).strip(), recorded_at
+    alias = checked_text(str(alias).strip(), f"entity '{key}' alias", TEXT_LIMITS["alias"])
+    if " ".join(alias.split()).casefold().strip(" ,") in LEGAL_SUFFIXES:
+        raise TimelineError(f"entity '{key}': alias {alias!r} is a bare legal form or a generic word, not a name "
+                            "(write the whole name, quoted if it holds a comma: \"Acme Co., Ltd.\")")
+    return alias, recorded_at
 
 
 RECORDED_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z$")

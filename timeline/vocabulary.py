@@ -198,7 +198,8 @@ class Vocabulary:
         if kind == "text":
             if not isinstance(value, str) or not value.strip():
                 raise TimelineError(f"attribute '{name}' must be non-empty text, not {_short(value)}")
-            return value
+            from .validation import checked_text
+            return checked_text(value, f"attribute '{name}'", 2000)
         if kind == "number":
             if not is_finite_number(value):
                 raise TimelineError(f"attribute '{name}' must be a finite number of at most 10^18, not {_short(value)}")
@@ -220,7 +221,8 @@ class Vocabulary:
         if kind == "list":
             if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
                 raise TimelineError(f"attribute '{name}' must be a list of text, not {_short(value)}")
-            return value
+            from .validation import checked_text
+            return [checked_text(item, f"attribute '{name}'", 500) for item in value]
         raise AssertionError(f"vocabulary.yml: attribute type {kind!r} is not handled")
 
     # ---- units and quantities ----

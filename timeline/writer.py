@@ -159,6 +159,10 @@ class Writer:
         known = self._aliases(key)
         if fold(alias) in known:
             return
+        other = self.registry.identities.get(fold(alias))
+        if other and other != key:
+            raise TimelineError(f"alias {alias!r} of '{key}' is the key or name of entity '{other}'; "
+                                "an alias must not name another entity")
         known.add(fold(alias))
         self.new_aliases.append({
             "id": self.next_id(schema.entity_aliases),
@@ -185,9 +189,19 @@ class Writer:
         return self.folded_aliases.setdefault(key, set())
 
     def check_parents(self):
-        for key, entity in self.registry.entities.items():
-            if entity.get("parent") and entity["parent"] not in self.registry.entities:
+        """Every parent exists, and no entity is its own ancestor."""
+        entities = self.registry.entities
+        for key, entity in entities.items():
+            if entity.get("parent") and entity["parent"] not in entities:
                 raise TimelineError(f"entity '{key}': unknown parent '{entity['parent']}'")
+        for key in entities:
+            seen, parent = [key], entities[key].get("parent")
+            while parent:
+                if parent in seen:
+                    raise TimelineError(f"entity '{key}': parents go round in a circle "
+                                        f"({' -> '.join(seen[seen.index(parent):] + [parent])})")
+                seen.append(parent)
+                parent = entities[parent].get("parent")
 
     # ---- metrics ----
 
