@@ -329,8 +329,8 @@ def speed(sizes=(1_000_000, 5_000_000)):
     from timeline.draft import draft_bundle
     index = _index()
     results = []
-    sentence = ("Acme said revenue was $12.5 million in the second quarter of 2025, up 8% year over year, "
-                "and it shipped 1,200 units to Globex. ")
+    sentence = ("Aptiv said revenue was $12.5 million in the second quarter of 2025, up 8% year over year, "
+                "and it shipped 1,200 units to Magna. ")
     for size in sizes:
         for label, body in (("one line", (sentence * (size // len(sentence) + 1))[:size]),
                             ("many lines", ((sentence + "\n") * (size // (len(sentence) + 1) + 1))[:size])):

@@ -497,6 +497,8 @@ def draft(ctx, document, source_key, title, publisher, url, published_on, entity
     Entities are found through the registry of the --db database when it exists, else
     events/entities.yml.  The draft has `status: draft` on its source and a `review:` note
     on each event; `timeline import` refuses it until a curator has removed them.
+    Documents over 5 MB are refused; a document the database already cites (same sha256)
+    is drafted with a warning naming the source.
     """
     from pathlib import Path
 
@@ -509,6 +511,11 @@ def draft(ctx, document, source_key, title, publisher, url, published_on, entity
     index, _ = drafting.load_index(ctx.obj["db"])
     bundle = drafting.draft_file(document, source_key=source_key, index=index, title=title, publisher=publisher,
                                  url=url, published_on=published_on, entity=entity, language=language)
+    # a document already cited: drafting it again is allowed (a second look), but say so
+    known = drafting.known_sources(ctx.obj["db"], bundle["source"].get("sha256"))
+    if known:
+        click.echo(f"Warning: {Path(document).name} is already a source in the database: "
+                   f"{', '.join(known)} (same sha256)", err=True)
     text = drafting.to_yaml(bundle, document=Path(document).name)
     if output:
         outputs.write_text(output, text, force, make_parents=True)

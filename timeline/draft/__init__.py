@@ -32,21 +32,30 @@ from ..errors import TimelineError
 from . import propose as proposing
 from . import segment as segmenting
 from . import when
-from .mentions import EntityIndex, load_index
+from .mentions import EntityIndex, known_sources, load_index
 from .writer import to_yaml
 
-__all__ = ["draft_bundle", "draft_file", "load_index", "EntityIndex", "to_yaml", "strip_draft_marks"]
+__all__ = ["draft_bundle", "draft_file", "load_index", "EntityIndex", "to_yaml", "strip_draft_marks",
+           "MAX_BYTES", "known_sources"]
 
 LANGUAGES = ("en", "zh")
+# a press release is tens of kilobytes, a long call transcript a few hundred: anything over this
+# is not a document to draft from (and /dev/zero must not be read until memory runs out)
+MAX_BYTES = 5 * 1024 * 1024
 
 
-def draft_file(path, **options):
-    """`draft_bundle` for a document file; the source's sha256 is the file's."""
+def draft_file(path, max_bytes=MAX_BYTES, **options):
+    """`draft_bundle` for a document file; the source's sha256 is the file's.  At most
+    `max_bytes` + 1 bytes are read: a longer file is refused, whatever it is."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
     except OSError as error:
         raise TimelineError(error.strerror or str(error), str(path)) from None
+    if len(data) > max_bytes:
+        raise TimelineError(f"the document is over {max_bytes / 1024 / 1024:g} MB "
+                            f"({max_bytes:,} bytes), too large to draft from", str(path))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -64,6 +73,8 @@ def draft_bundle(text, *, source_key, index=None, title=None, publisher=None, ur
     """
     if language not in LANGUAGES:
         raise TimelineError(f"unknown language '{language}' (expected one of {', '.join(LANGUAGES)})")
+    if len(text) > MAX_BYTES:
+        raise TimelineError(f"the document is over {MAX_BYTES / 1024 / 1024:g} MB, too large to draft from")
     index = index if index is not None else EntityIndex([])
     layout = segmenting.read_layout(text, language)
     published, published_text, how_dated = _publication_date(published_on, layout)

@@ -253,10 +253,36 @@ def _segments(text, lines, layout, language, body_start):
 
 
 def _sentences(text, start, end):
-    """Sentences of text[start:end], split by the rules of the paragraph's own script."""
-    splitter = split_chinese if script_of(text[start:end]) == "zh" else split_sentences
+    """Sentences of text[start:end], split by the rules of the paragraph's own script; a
+    "sentence" longer than MAX_SENTENCE (a run-on line, a document with no full stops) is cut
+    into pieces, so no rule ever works on more than MAX_SENTENCE characters at once."""
+    splitter = split_chinese if script_of(text[start:start + 2000]) == "zh" else split_sentences
     for s, e in splitter(text[start:end]):
-        yield Segment(start + s, start + e, text[start + s:start + e])
+        for piece_start, piece_end in pieces(text, start + s, start + e):
+            yield Segment(piece_start, piece_end, text[piece_start:piece_end])
+
+
+MAX_SENTENCE = 1500
+PIECE_BREAK = re.compile(r"[;:,]\s|\s[-–—]+\s|\s")
+
+
+def pieces(text, start, end, limit=MAX_SENTENCE):
+    """(start, end) spans of at most `limit` characters covering text[start:end]: cut at the last
+    clause break (else the last space) before the limit, else hard at the limit."""
+    while end - start > limit:
+        window = text[start + limit // 2:start + limit]
+        breaks = [m for m in PIECE_BREAK.finditer(window) if not m.group().isspace()] or list(PIECE_BREAK.finditer(window))
+        cut = start + limit // 2 + (breaks[-1].end() if breaks else len(window))
+        piece_end = cut
+        while piece_end > start and text[piece_end - 1].isspace():
+            piece_end -= 1
+        if piece_end > start:
+            yield start, piece_end
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        yield start, end
 
 
 def split_sentences(paragraph):
@@ -272,15 +298,16 @@ def split_sentences(paragraph):
 
 
 def _ends_sentence(paragraph, match):
-    after = paragraph[match.end():].lstrip()
+    # windows, never the rest of the paragraph: a one-line document of megabytes stays linear
+    after = paragraph[match.end():match.end() + 200].lstrip()
     if not after:
-        return True
+        return not paragraph[match.end() + 200:].strip()
     first = after[0]
     if not (first.isupper() or first.isdigit() or first in "\"“‘'"):
         return False
     if match.group()[0] != ".":
         return True
-    word = re.search(r"([\w.&]+)$", paragraph[:match.start()])
+    word = re.search(r"([\w.&]+)$", paragraph[max(0, match.start() - 100):match.start()])
     word = word.group(1).lower() if word else ""
     if word in NEVER_SPLIT_AFTER or (len(word) == 1 and word.isalpha()):
         return False  # "Mr. Shen", "Aug. 08", initials "J. Smith"
