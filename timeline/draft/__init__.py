@@ -82,8 +82,10 @@ def draft_bundle(text, *, source_key, index=None, title=None, publisher=None, ur
     fiscal_year_end = index.fiscal_year_end(default_entity) if default_entity else "12-31"
     reporting = when.reporting_period(text, layout.front_matter or (layout.title or ""), published, fiscal_year_end)
     context = proposing.Context(index, default_entity, published, fiscal_year_end, reporting, language)
-    events = [e for e in (proposing.propose(s, context) for s in layout.segments) if e is not None]
+    events = [e for s in layout.segments for e in proposing.propose(s, context)]
     events = _merge_repeats(events)
+    # low-confidence proposals are still proposed, after the others
+    events.sort(key=lambda e: e["_confidence"] < proposing.LOW)
     _assign_ids(events)
     source = _source(source_key, title, publisher, url, published_text, how_dated, layout, language, sha256,
                      reporting, default_entity, entity, index)

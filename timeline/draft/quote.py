@@ -19,10 +19,11 @@ def clause_bounds(sentence):
     return sorted(starts), sorted(ends)
 
 
-def trim(sentence, keep, limit=MAX_QUOTE):
+def trim(sentence, keep, limit=MAX_QUOTE, tight=False):
     """(start, end) of the shortest run of whole clauses covering every (start, end) in `keep`,
-    or None when no run of clauses that short covers them."""
-    if len(sentence) <= limit:
+    or None when no run of clauses that short covers them; the whole sentence when it fits,
+    unless `tight` (a sentence stating several facts quotes each fact's clauses)."""
+    if len(sentence) <= limit and not tight:
         return 0, len(sentence)
     if not keep:
         return None
@@ -50,12 +51,12 @@ def window(sentence, keep, limit=MAX_QUOTE):
     return start, end
 
 
-def fit(sentence, required, optional, limit=MAX_QUOTE):
+def fit(sentence, required, optional, limit=MAX_QUOTE, tight=False):
     """(start, end, kept optional spans): the quote covering `required` and as many `optional`
     spans as fit, nearest first."""
     optional = sorted(optional, key=lambda span: _distance(span, required))
     for count in range(len(optional), -1, -1):
-        bounds = trim(sentence, required + optional[:count], limit)
+        bounds = trim(sentence, required + optional[:count], limit, tight)
         if bounds:
             return (*bounds, optional[:count])
     start, end = window(sentence, required, limit)

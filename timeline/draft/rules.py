@@ -22,10 +22,30 @@ def _exact(*patterns):
 
 
 # ---- metrics: (metric, wording, what its value is) ----
-# value: money, percent or a count unit ("vehicles"); the most specific wording first,
-# so "software license revenue" is revenue_software before it is revenue.
+# THE table of metric wording: which words name which metric.  value: money, percent or a
+# count unit ("vehicles"); the most specific wording first, so "software license revenue" is
+# revenue_software before it is revenue.  Metrics the vocabulary does not have yet (see
+# WANTED_METRICS) are drafted as `note` events whose review note names the metric wanted;
+# when the metric registry lands, this table can be read from it.
 METRICS = [
     ("new_contract_lifetime_revenue", _any(r"\blifetime (?:revenue|value)\b"), "money"),
+    ("eps", _any(r"\b(?:(?:adjusted |GAAP |non-GAAP )?(?:diluted |basic )?(?:EPS|earnings per (?:diluted |basic |ordinary )?share|"
+                 r"(?:net )?(?:loss|income) per (?:diluted |basic |ordinary )?share))\b", r"\bper diluted share\b",
+                 r"每股(?:收益|虧損|亏损)"), "money"),
+    ("adjusted_ebitda_margin", _any(r"\badjusted EBITDA margins?\b"), "percent"),
+    ("operating_margin", _any(r"\b(?:adjusted |GAAP )?operating (?:income |profit )?margins?\b", r"營業利潤率|营业利润率"), "percent"),
+    ("net_margin", _any(r"\bnet (?:income |profit )?margins?\b"), "percent"),
+    ("operating_cash_flow", _any(r"\b(?:net )?cash (?:flows? )?(?:from|provided by|generated (?:by|from)) operati(?:ons|ng activities)\b",
+                                 r"\boperating cash flows?\b", r"\bcash flows? from operations\b", r"經營現金流|经营现金流"), "money"),
+    ("free_cash_flow", _any(r"\bfree cash flows?\b", r"自由現金流|自由现金流"), "money"),
+    ("capex", _any(r"\bcapital expenditures?\b", r"\bcapex\b", r"資本開支|资本开支"), "money"),
+    ("share_repurchases", _any(r"\b(?:share|stock) (?:repurchases?|buybacks?)\b", r"\brepurchases\b", r"\brepurchased\b",
+                               r"\bbought back\b"), "money"),
+    ("growth_over_market", _any(r"\bgrowth over (?:the )?market\b", r"\b(?:above|below) market\b"), "percent"),
+    ("operating_income", _any(r"\b(?:adjusted |GAAP )?operating (?:income|profit|earnings)\b", r"\bincome from operations\b",
+                              r"營業利潤|营业利润|經營利潤|经营利润"), "money"),
+    ("debt", _any(r"\b(?:total |net )?debt\b", r"\bborrowings\b"), "money"),
+    ("jobs_created", _any(r"\bnew jobs\b", r"\bjobs\b"), "people"),
     ("revenue_growth", _any(r"\brevenue growth\b", r"\bgrowth in (?:total )?revenue\b", r"營收成長|营收增长"), "percent"),
     ("revenue_goods", _any(r"\b(?:goods|hardware|product) (?:sales )?revenues?\b", r"\brevenues? from (?:the )?sales? of goods\b",
                            r"\bsales of goods\b", r"商品收入|硬件收入|硬體收入"), "money"),
@@ -64,10 +84,18 @@ METRICS = [
     ("employees", _any(r"\bemployees\b", r"\bheadcount\b", r"\bstaff\b", r"員工|员工"), "employees"),
     ("patents", _any(r"\bpatents?\b", r"\bpatent applications\b", r"專利|专利"), "patents"),
 ]
+# metrics the vocabulary does not have yet: what each is, for the note's topic and its review note
+WANTED_METRICS = {
+    "eps": "earnings per share (a currency-per-share unit)", "adjusted_ebitda_margin": "adjusted EBITDA margin",
+    "operating_margin": "operating margin", "net_margin": "net margin", "operating_cash_flow": "operating cash flow",
+    "free_cash_flow": "free cash flow", "capex": "capital expenditures", "share_repurchases": "share repurchases",
+    "growth_over_market": "growth over market", "operating_income": "operating income", "debt": "debt",
+    "jobs_created": "jobs created",
+}
 FINANCIAL_METRICS = {"revenue", "revenue_goods", "revenue_software", "revenue_services", "revenue_international",
                      "gross_profit", "gross_margin", "operating_expenses", "research_and_development_expenses",
                      "selling_general_administrative_expenses", "operating_loss", "net_loss", "net_income",
-                     "adjusted_ebitda", "ebitda", "revenue_growth", "cash"}
+                     "adjusted_ebitda", "ebitda", "revenue_growth", "cash", *WANTED_METRICS} - {"jobs_created"}
 # a metric written with a loss word is a negative amount ("adjusted EBITDA loss of RMB210 million")
 LOSS_AFTER_METRIC = re.compile(r"^\W*(?:loss|losses|deficit|was negative|虧損|亏损)", re.IGNORECASE)
 VEHICLE_METRICS = {"deliveries", "car_sales", "vehicles_cumulative", "vehicles_shipped_with"}
@@ -178,6 +206,8 @@ KIND_RULES = [
         r"\blisted on (?:the )?(?:Nasdaq|NYSE|New York Stock Exchange|Hong Kong Stock Exchange|London Stock Exchange)\b",
         r"\b(?:IPO|initial public offering)\b")),
 ]
+# kinds whose second party may come as a list ("partnerships with A, B and C"): one event per party
+LIST_KINDS = {"customer", "partnership", "design_win", "contract_win", "investment"}
 RELATIONAL_KINDS = {"investment", "funding", "acquisition", "contract_win", "design_win", "partnership", "customer",
                     "ownership", "founding", "leadership", "award"}
 # kinds that are events in time: a sentence speaking of them without any date is commentary
