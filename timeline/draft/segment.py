@@ -37,7 +37,9 @@ DATELINE_SEARCH_LINES = 25
 SPEAKER = re.compile(r"(?P<name>[A-Z][\w'’.]*(?: [A-Z][\w'’.]*){0,3}) [-–—] (?P<title>[A-Z][^.!?]{1,80})")
 MODERATORS = ("Operator", "Moderator", "Host")
 MIN_SPEAKER_LINES = 3  # fewer look like headings with a dash, not a transcript
-LIST_MARKER = re.compile(r"[ \t]*(?:[-*•·▪●◦]|\(?\d{1,2}[.)]|\([a-z]\))[ \t]+")
+LIST_MARKER = re.compile(r"[ \t]*(?:--|[-*•·▪●◦]|\(?\d{1,2}[.)]|\([a-z]\))[ \t]+")
+# a line that goes on from the one above: it starts in lower case or with a figure ("an increase of\n11%")
+CONTINUES = re.compile(r"[a-z(%$€£¥]|\d")
 MARKUP_LINE = re.compile(r"\s*(?:!?\[[^\]]*\]\([^)]*\)|-{3,}|={3,}|https?://\S+|\([^)]*\)|\[[^\]]*\]\.?)\s*")
 TERMINAL = ".!?:;。！？；\"”’')"
 HEADING_MAX = 150
@@ -226,15 +228,22 @@ def _segments(text, lines, layout, language, body_start):
             continue
         marker = LIST_MARKER.match(line.text)
         if marker:
-            start = line.start + marker.end()
-            for segment in _sentences(text, start, line.end):
+            start, end = line.start + marker.end(), line.end
+            # an item hard-wrapped onto the next lines ("-- U.S. GAAP revenue of $5.1 billion, an increase of\n11%")
+            while index < len(body) and _item_goes_on(line.stripped, body[index], layout):
+                line = body[index]
+                end = line.end
+                index += 1
+            for segment in _sentences(text, start, end):
                 yield Segment(segment.start, segment.end, segment.text, "item", speaker, intro)
             continue
         start = max(line.start, body_start)
         end = line.end
         # a hard-wrapped paragraph continues on the next lines
-        while (index < len(body) and body[index].stripped and len(line.stripped) >= WRAP_MIN
-               and not line.stripped.endswith(tuple(TERMINAL)) and not is_title_case(line.stripped)
+        while (index < len(body) and body[index].stripped
+               and (len(line.stripped) >= WRAP_MIN and not is_title_case(line.stripped)
+                    or CONTINUES.match(body[index].stripped) and len(line.stripped) >= 20)
+               and not line.stripped.endswith(tuple(TERMINAL))
                and not is_speaker_line(body[index].stripped) and not is_markup(body[index].stripped)
                and not LIST_MARKER.match(body[index].text) and not is_table_line(body[index].stripped)
                and script_of(body[index].stripped) == script_of(line.stripped)):
@@ -250,6 +259,21 @@ def _segments(text, lines, layout, language, body_start):
             continue
         for segment in _sentences(text, start, end):
             yield Segment(segment.start, segment.end, segment.text, "sentence", speaker)
+
+
+def _item_goes_on(stripped, following, layout):
+    """Whether the line after a list item's line continues the item: not a new item, heading,
+    speaker or table line, and either the item has no ending yet or the line starts in lower case."""
+    after = following.stripped
+    if not after or LIST_MARKER.match(following.text) or is_table_line(after) or is_markup(after):
+        return False
+    if after.endswith(":") or (layout.kind == "transcript" and is_speaker_line(after)):
+        return False
+    if script_of(after) != script_of(stripped) and script_of(after) is not None:
+        return False
+    if stripped.endswith((".", "!", "?", "。", "！", "？", "\"", "”")):
+        return False
+    return bool(CONTINUES.match(after)) or not is_title_case(after)
 
 
 def _sentences(text, start, end):
