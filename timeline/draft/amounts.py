@@ -83,7 +83,7 @@ QUALIFIER_AFTER = [(re.compile(r"^\s*(?:at least|or more|and above|plus)\b|^\+",
 # "improved by RMB14 million", "increased by $3 million": the size of a change, not a level
 DELTA_BEFORE = re.compile(r"\b(?:improved|increased|decreased|grew|rose|fell|declined|dropped|narrowed|widened|"
                           r"reduced|up|down|higher|lower)\s+(?:by\s+)?(?:about\s+|approximately\s+|nearly\s+)?$"
-                          r"|\b(?:an? )?(?:increase|decrease|improvement|reduction|decline) of\s+$", re.IGNORECASE)
+                          r"|\b(?:an? )?(?:increase|decrease|improvement|reduction|decline) of\s+$|\bby\s+[+-]$|[+-]$", re.IGNORECASE)
 DECREASE = re.compile(r"\b(?:down|decrease[sd]?|decreasing|decline[sd]?|declining|fell|fall(?:ing|s)?|drop(?:ped|s)?|"
                       r"lower|reduced?|reducing|reduction|cut|shr[au]nk|contract(?:ed|ion)|negative)\b|下降|減少|减少|下滑|降低|年減|年减|季減|季减",
                       re.IGNORECASE)
@@ -91,6 +91,7 @@ INCREASE = re.compile(r"\b(?:up|increase[sd]?|increasing|grew|grow(?:th|ing|s)?|
                       r"climb(?:ed|ing|s)?|jump(?:ed|s)?|surge[sd]?|improve(?:d|ment|s)?|expan(?:ded|sion))\b|增長|增长|成長|成长|增加",
                       re.IGNORECASE)
 YEAR_OVER_YEAR = re.compile(r"\b(?:year[- ]over[- ]year|year[- ]on[- ]year|YoY|y/y|from a year (?:earlier|ago)|"
+                            r"(?:over|from|versus|vs\.?|compared (?:to|with)) (?:the )?(?:prior|previous|last) year|"
                             r"(?:compared (?:to|with)|versus|vs\.?|over) (?:the )?(?:same (?:period|quarter) (?:of )?last year|a year (?:earlier|ago))|"
                             r"annual(?:ly)?)\b|年增|年減|年减|同比|年成長|年成长|較去年|较去年", re.IGNORECASE)
 SEQUENTIAL = re.compile(r"\b(?:sequential(?:ly)?|quarter[- ]over[- ]quarter|quarter[- ]on[- ]quarter|QoQ|q/q|"

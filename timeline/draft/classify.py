@@ -94,6 +94,8 @@ def fits(value_kind, amount, metric=None):
     """Whether `amount` can be the value of a metric whose values are `value_kind`."""
     if amount.change and not (metric and metric.endswith("_growth") and amount.kind == "percent"):
         return False  # a change is not a level, except for a growth rate ("31% year-on-year revenue growth")
+    if amount.range:
+        return False  # one end of a range is not the value ("from $200 ... to $3,000")
     kinds = value_kind.split("|")
     if "money" in kinds and amount.kind == "money":
         return True
@@ -198,10 +200,19 @@ def _matches(pattern, text):
     return found
 
 
+# a kind read from the same words as a more specific one, for the same party, is dropped
+SUPERSEDED_BY = {"partnership": {"contract_win", "design_win", "investment", "acquisition"}, "contract_win": {"design_win"}}
+
+
 def _distinct(readings):
-    """One reading per fact: the same kind, metric, parties and figures once."""
+    """One reading per fact: the same kind, metric, parties and figures once; of two kinds read from
+    the same words for the same party ("secured a supply agreement with X": a contract, not also a
+    partnership) the more specific (SUPERSEDED_BY)."""
     kept, seen = [], set()
     for reading in readings:
+        if any(other.kind in SUPERSEDED_BY.get(reading.kind, ()) and other.start - 30 <= reading.start <= other.end + 30
+               and _party(other) == _party(reading) for other in readings):
+            continue
         key = (reading.kind, reading.metric, reading.wants, reading.entity.key if reading.entity else None,
                reading.counterparty.key if reading.counterparty else None,
                tuple(sorted((a.start, a.end) for a in reading.used)), reading.comparison)
@@ -212,6 +223,10 @@ def _distinct(readings):
         seen.add(key)
         kept.append(reading)
     return kept
+
+
+def _party(reading):
+    return reading.counterparty.key if reading.counterparty is not None else None
 
 
 LIST_GLUE = re.compile(r"^\s*(?:,|,?\s*and|&|,?\s*as well as|/)\s*$")
@@ -253,6 +268,11 @@ def _stands_without_date(reading, text, dated):
     return True
 
 
+# counts worth a note of their own; durations, spans and specifications ("six months", "96 TOPS") are not
+NOTE_COUNTS = {"vehicles", "customers", "brands", "models", "employees", "patents", "projects", "people", "shares",
+               "countries", "markets"}
+
+
 def _figure_note(sentence):
     return _figure_notes(sentence, [])
 
@@ -261,8 +281,10 @@ def _figure_notes(sentence, readings):
     """Figures no reading states ("Loss per share was RMB0.84"): a note each, its topic the words before it."""
     used = {(a.start, a.end) for r in readings for a in r.used}
     taken = [(r.start, r.end) for r in readings]
-    figures = [a for a in sentence.amounts if (a.kind in ("money", "percent") or (a.kind == "count" and a.unit))
-               and (a.start, a.end) not in used and not a.change and not a.range]
+    figures = [a for a in sentence.amounts if (a.kind in ("money", "percent") or (a.kind == "count" and a.unit in NOTE_COUNTS))
+               and (a.start, a.end) not in used and not a.change and not a.range
+               and not (a.kind == "percent" and _is_bare_change(sentence.text, a))
+               and not rules.NOT_THE_COMPANYS.search(sentence.text[max(0, a.start - 30):a.start])]
     notes = []
     for figure in figures:
         if any(figure.start < end and start < figure.end for start, end in taken):
@@ -308,6 +330,9 @@ def _metric_readings(sentence, future=False):
     if not metrics:
         return _carried_comparison(sentence)
     paired = pair_values(text, metrics, amounts)
+    # "Consensus EPS $0.11", "Expected Revenue $466 million": analysts' figures, not the company's
+    for mention in [m for m in paired if rules.NOT_THE_COMPANYS.search(text[max(0, m.start - 30):m.start])]:
+        del paired[mention]
     with_values = [m for m in metrics if m in paired]
     readings = []
     for position, mention in enumerate(with_values):
@@ -316,6 +341,7 @@ def _metric_readings(sentence, future=False):
         readings.append(reading)
         readings.extend(_comparisons(sentence, reading, mention, later[0] if later else None))
     without = [m for m in metrics if m not in paired]
+    readings.extend(_range_notes(sentence, without, readings))
     readings.extend(_change_notes(sentence, without, readings))
     readings.extend(_outcomes(sentence, without, readings))
     if not readings and _guidance_cue(text) and (future or rules.GUIDANCE_NOUN.search(text)):
@@ -336,8 +362,8 @@ def _metric_readings(sentence, future=False):
 def _clause_guidance(text, start, end):
     """The guidance wording of the clause holding text[start:end] (a sentence may report a past
     figure and an outlook: "on track to ship a million chips this year, up from 160,000 in 2020")."""
-    left = max([text.rfind(sep, 0, start) for sep in (";", " — ", " – ", ", up from", ", down from", ", compared")] + [-1])
-    rights = [i for i in (text.find(sep, end) for sep in (";", " — ", " – ", ", up from", ", down from")) if i != -1]
+    left = max([text.rfind(sep, 0, start) for sep in (";", ": ", " — ", " – ", ", up from", ", down from", ", compared")] + [-1])
+    rights = [i for i in (text.find(sep, end) for sep in (";", ": ", " — ", " – ", ", up from", ", down from")) if i != -1]
     clause = text[left + 1:min(rights) if rights else len(text)]
     return _guidance_cue(clause)
 
@@ -501,6 +527,29 @@ def _outcomes(sentence, metrics, readings):
     return found
 
 
+def _range_notes(sentence, metrics, readings):
+    """A metric given as a range ("ranges from $200 for lower priced models to up to $3,000"): a note
+    without a value (a range is never one value), the range in its description."""
+    text, found = sentence.text, []
+    for mention in metrics:
+        ends = [a for a in sentence.amounts if a.range and mention.end <= a.start <= mention.end + 150]
+        if len(ends) < 2:
+            continue
+        low, high = ends[0], ends[1]
+        label = rules.WANTED_METRICS.get(mention.metric, mention.metric.replace("_", " "))
+        reading = Reading("note", mention.start, mention.end, mention.text, low.start, None,
+                          attributes={"topic": f"{_topic_for(text, mention, label)} (a range)",
+                                      "description": f"from {low.text} to {high.text}"})
+        reading.used = []
+        reading.remarks.append(f"a range ({low.text} to {high.text}): it wants a range value of metric "
+                               f"'{mention.metric}'; proposed as a note with the range in its description")
+        reading.doubts.append("a range, not one value")
+        kinds.choose_entities(reading, sentence)
+        if reading.entity is not None:
+            found.append(reading)
+    return found
+
+
 def _change_note(sentence, metrics):
     return _change_notes(sentence, metrics, [])
 
@@ -513,7 +562,7 @@ def _change_notes(sentence, metrics, readings):
     found = []
     for mention in metrics:
         changes = [a for a in sentence.amounts if a.start > mention.end and a.start - mention.end <= 60
-                   and (a.start, a.end) not in used and not _clause_break(text[mention.end:a.start]) and (
+                   and (a.start, a.end) not in used and ";" not in text[mention.end:a.start] and (
             (a.kind == "percent" and (a.change or _is_bare_change(text, a))) or (a.kind == "money" and a.change))]
         if not changes:
             continue

@@ -185,11 +185,17 @@ def _contract(reading, sentence):
     return True
 
 
+WON = re.compile(r"\b(?:secured|won|wins|achieved|received|added|landed|announced|awarded|new|signed|with)\b", re.IGNORECASE)
+
+
 def _design_win(reading, sentence):
     _contract(reading, sentence)
     reading.attributes.pop("amount", None)
     _products_and_vehicles(reading, sentence)
-    return True
+    # "after a design win" in general is how the business works, not a win: it needs a party or a winning verb
+    won = WON.search(sentence.text[max(0, reading.start - 40):reading.end + 6])
+    return bool(won or reading.counterparty is not None or "customer_type" in reading.attributes or sentence.mentions
+                and any(m.type == "product" for m in sentence.mentions))
 
 
 def _certification(reading, sentence):

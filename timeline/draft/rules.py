@@ -136,7 +136,8 @@ KIND_RULES = [
         r"\bawarded (?:a |the |an? )?(?:\w+ ){0,3}(?:contract|order)\b",
         r"\bselected\b.{0,40}\bas (?:a |the )?(?:\w+ )?supplier\b",
         r"\b(?:supply|purchase) (?:agreement|contract|deal|order)s?\b",
-        r"\bto supply\b",
+        r"\bto supply\b", r"\bwill (?:supply|deliver|provide)\b", r"\bsupplying\b.{0,80}\bfor\b",
+        r"\b(?:new )?business (?:wins?|awards?)\b", r"\bawarded (?:new )?business\b", r"\bsigned (?:\w+ ){0,2}agreements? for\b.{0,40}\bprojects?\b",
         r"合約|合同|訂單|订单|中標|中标")),
     ("certification", _any(
         r"\bcertifi(?:ed|cation|cations|cates?)\b", r"\baccredit(?:ed|ation)\b",
@@ -206,6 +207,9 @@ KIND_RULES = [
         r"\blisted on (?:the )?(?:Nasdaq|NYSE|New York Stock Exchange|Hong Kong Stock Exchange|London Stock Exchange)\b",
         r"\b(?:IPO|initial public offering)\b")),
 ]
+# words before a figure that make it someone else's: analysts' consensus, market expectations
+NOT_THE_COMPANYS = re.compile(r"(?:\b(?:[Cc]onsensus|Expected|Estimated|[Aa]nalysts?'?|Beat/Miss|[Bb]eat by|[Mm]iss(?:ed)? by)"
+                              r"(?: [A-Za-z]+){0,2}\s*[+-]?$)")
 # kinds whose second party may come as a list ("partnerships with A, B and C"): one event per party
 LIST_KINDS = {"customer", "partnership", "design_win", "contract_win", "investment"}
 RELATIONAL_KINDS = {"investment", "funding", "acquisition", "contract_win", "design_win", "partnership", "customer",
