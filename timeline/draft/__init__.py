@@ -81,6 +81,8 @@ def draft_bundle(text, *, source_key, index=None, title=None, publisher=None, ur
     default_entity = _default_entity(entity, index, text)
     fiscal_year_end = index.fiscal_year_end(default_entity) if default_entity else "12-31"
     reporting = when.reporting_period(text, layout.front_matter or (layout.title or ""), published, fiscal_year_end)
+    if reporting is None:
+        reporting = when.call_period(text, published, layout.kind == "transcript")
     context = proposing.Context(index, default_entity, published, fiscal_year_end, reporting, language)
     events = [e for s in layout.segments for e in proposing.propose(s, context)]
     events = _merge_repeats(events)

@@ -43,6 +43,7 @@ class Context:
 
 # confidence bands: a proposal below LOW is still proposed, sorted last
 HIGH, LOW = 0.7, 0.5
+ASIDE = re.compile(r",\s+(?:including|driven|reflecting|due to|excluding|offsetting|partially offset)\b", re.IGNORECASE)
 CLAUSE_END = re.compile(r";|,\s+(?:and|but|while|which|bringing|reflecting|driven|offsetting)\b|\s[–—]\s")
 
 
@@ -141,7 +142,9 @@ def _choose_date(reading, found_dates, sentence, segment, context):
         return _publication_date(context, "a title or a listing: stated as current on publication")
     in_clause = [d for d in found_dates if not CLAUSE_END.search(
         sentence[min(d.end, reading.anchor):max(d.start, reading.anchor)])]
-    mention = when.nearest(in_clause, reading.anchor) or when.nearest(found_dates, reading.anchor)
+    # a date in an aside ("including the impact of the strike in October") dates the aside only
+    outside = [d for d in found_dates if not ASIDE.search(sentence[min(d.end, reading.anchor):max(d.start, reading.anchor)])]
+    mention = when.nearest(in_clause, reading.anchor) or when.nearest(outside, reading.anchor)
     if mention is not None:
         return ChosenDate(mention.text, mention.span, mention.note, mention, mention.note)
     if segment.intro:
