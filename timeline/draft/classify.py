@@ -210,8 +210,8 @@ def _distinct(readings):
     partnership) the more specific (SUPERSEDED_BY)."""
     kept, seen = [], set()
     for reading in readings:
-        if any(other.kind in SUPERSEDED_BY.get(reading.kind, ()) and other.start - 30 <= reading.start <= other.end + 30
-               and _party(other) == _party(reading) for other in readings):
+        if any(other.kind in SUPERSEDED_BY.get(reading.kind, ()) and other.start - 30 <= reading.end
+               and reading.start <= other.end + 30 and _party(other) == _party(reading) for other in readings):
             continue
         key = (reading.kind, reading.metric, reading.wants, reading.entity.key if reading.entity else None,
                reading.counterparty.key if reading.counterparty else None,
@@ -225,6 +225,50 @@ def _distinct(readings):
     return kept
 
 
+def _listed_entities(reading, sentence):
+    """"SAIC and Great Wall Motor have both partnered with Horizon": the same relation for each named subject."""
+    entity = reading.entity
+    if entity is None or entity.pronoun or entity.start < 0 or reading.kind not in rules.LIST_KINDS | {"ownership"}:
+        return []
+    text = sentence.text
+    names = [m for m in sentence.mentions if not m.pronoun and m.type in kinds.SUBJECT_TYPES and m.end <= reading.start]
+    position = next((i for i, m in enumerate(names) if m.start == entity.start), None)
+    if position is None:
+        return []
+    extra, previous = [], entity
+    for mention in names[position + 1:]:
+        if not LIST_GLUE.match(text[previous.end:mention.start]):
+            break
+        if reading.counterparty is None or mention.key != reading.counterparty.key:
+            copy = Reading(reading.kind, reading.start, reading.end, reading.words, reading.anchor,
+                           attributes=dict(reading.attributes), entity=mention, counterparty=reading.counterparty,
+                           remarks=list(reading.remarks))
+            copy.doubts.append(f"one of a list of parties ('{mention.text}')")
+            extra.append(copy)
+        previous = mention
+    return extra
+
+
+def _listed_products(reading, sentence):
+    """"will launch Journey 5 and Journey 5P": one launch per product listed."""
+    products = sentence.products()
+    named = [p for p in products if sentence.index.name_of(p.key) == reading.attributes.get("product")]
+    if not named:
+        return []
+    extra, previous = [], named[0]
+    for product in products[products.index(named[0]) + 1:]:
+        if not LIST_GLUE.match(sentence.text[previous.end:product.start]):
+            break
+        copy = Reading(reading.kind, reading.start, reading.end, reading.words, reading.anchor,
+                       attributes={**reading.attributes, "product": sentence.index.name_of(product.key)},
+                       entity=reading.entity, counterparty=reading.counterparty, remarks=list(reading.remarks))
+        copy.attributes.pop("vehicle", None)
+        copy.doubts.append(f"one of a list of products ('{product.text}')")
+        extra.append(copy)
+        previous = product
+    return extra
+
+
 def _party(reading):
     return reading.counterparty.key if reading.counterparty is not None else None
 
@@ -235,15 +279,18 @@ LIST_GLUE = re.compile(r"^\s*(?:,|,?\s*and|&|,?\s*as well as|/)\s*$")
 def _listed_parties(reading, sentence):
     """"partnerships with A, B, C and D", "customers including A, B and C": one reading per party listed
     with the counterparty (names separated only by commas and "and")."""
+    if reading.kind == "launch":
+        return _listed_products(reading, sentence)
+    extra = _listed_entities(reading, sentence)
     first = reading.counterparty
     if first is None or first.pronoun or first.start < 0 or reading.kind not in rules.LIST_KINDS:
-        return []
+        return extra
     text = sentence.text
     names = [m for m in sentence.mentions if not m.pronoun and m.type in kinds.SUBJECT_TYPES]
     position = next((i for i, m in enumerate(names) if m.start == first.start), None)
     if position is None:
-        return []
-    extra, previous = [], first
+        return extra
+    previous = first
     for mention in names[position + 1:]:
         if not LIST_GLUE.match(text[previous.end:mention.start]):
             break
@@ -594,7 +641,7 @@ def _guidance_cue(text):
 
 
 def _is_bare_change(text, amount):
-    return is_decrease(text, amount) or bool(re.search(r"\b(?:up|increase[sd]?|grew|rose|by)\s+$",
+    return is_decrease(text, amount) or bool(re.search(r"\b(?:up|increase[sd]?|grew|rose|by|(?:increase|growth|rise|gain) of)\s+$",
                                                        text[max(0, amount.start - 20):amount.start], re.I))
 
 

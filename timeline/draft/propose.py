@@ -141,7 +141,8 @@ def _choose_date(reading, found_dates, sentence, segment, context):
     if reading.kind in ("leadership", "listing"):
         return _publication_date(context, "a title or a listing: stated as current on publication")
     in_clause = [d for d in found_dates if not CLAUSE_END.search(
-        sentence[min(d.end, reading.anchor):max(d.start, reading.anchor)])]
+        sentence[min(d.end, reading.anchor):max(d.start, reading.anchor)])
+        and not ASIDE.search(sentence[min(d.end, reading.anchor):max(d.start, reading.anchor)])]
     # a date in an aside ("including the impact of the strike in October") dates the aside only
     outside = [d for d in found_dates if not ASIDE.search(sentence[min(d.end, reading.anchor):max(d.start, reading.anchor)])]
     mention = when.nearest(in_clause, reading.anchor) or when.nearest(outside, reading.anchor)

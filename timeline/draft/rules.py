@@ -71,7 +71,7 @@ METRICS = [
                   r"\bcash (?:position|balance|reserves)\b", r"現金|现金"), "money"),
     ("backlog", _any(r"\b(?:order )?backlog\b", r"\border book\b", r"在手訂單|在手订单"), "money"),
     ("market_share", _any(r"\bmarket share\b", r"\bpenetration(?: rate)?s?\b", r"市佔率|市占率|滲透率|渗透率"), "percent"),
-    ("shipments", _any(r"\bshipments?\b", r"\bshipped\b", r"\bunits sold\b", r"出貨|出货"), "units"),
+    ("shipments", _any(r"\bshipments?\b", r"\bshipped\b", r"\bship(?:s|ping)?\b(?! (?:with|to)\b)", r"\bunits sold\b", r"出貨|出货"), "units"),
     ("deliveries", _any(r"\bdeliver(?:ies|ed|ing|y)\b", r"交付"), "vehicles"),
     ("car_sales", _any(r"\b(?:vehicle|car|auto|automobile|EV|NEV|electric vehicle|passenger vehicle) sales\b",
                        r"\bsales of (?:vehicles|cars)\b", r"\bexports?\b", r"汽車銷量|汽车销量|銷量|销量"), "vehicles"),
