@@ -303,6 +303,10 @@ def _customer(reading, sentence):
 def _leadership(reading, sentence):
     text = sentence.text
     role = rules.ROLE.search(text)
+    lower = rules.ROLE_LOWER.search(text)
+    before = rules.PERSON_BEFORE_ROLE.search(text[:lower.start()]) if lower else None
+    if lower and before and (not role or lower.start() < role.start()):
+        role = lower  # "Kevin Clark, chairman and chief executive officer"
     if not role:
         return False
     people = [m for m in sentence.mentions if m.type == "person"]
@@ -310,16 +314,19 @@ def _leadership(reading, sentence):
         reading.counterparty = min(people, key=lambda m: abs(m.start - role.start()))
     else:
         named = rules.PERSON_NAME.search(text)
-        if not named:
+        if role is lower and before:
+            reading.attributes["person"] = before["name"]
+        elif not named:
             return False
-        reading.attributes["person"] = named["name"] or named["said"]
-    reading.attributes["role"] = role.group()
+        else:
+            reading.attributes["person"] = named["name"] or named["said"]
+    reading.attributes["role"] = re.sub(r"\s+", " ", role.group("role") if role is lower else role.group())
     companies = [m for m in sentence.mentions if m.type in SUBJECT_TYPES or m.pronoun]
     after_role = [m for m in companies if m.start >= role.end() and m.start - role.end() <= 40]
     reading.entity = (after_role or companies or [None])[0]
     if reading.entity is None and sentence.default:
         reading.entity = sentence.implicit(sentence.default)
-    reading.start, reading.end, reading.words = role.start(), role.end(), role.group()
+    reading.start, reading.end, reading.words = role.start(), role.end(), re.sub(r"\s+", " ", role.group())
     return True
 
 

@@ -199,8 +199,11 @@ KIND_RULES = [
         r"\b(?:group|empire|portfolio|family of companies)\b.{0,20}\b(?:that )?includ(?:es|ing)\b",
         r"\b(?:tech|technology|software|financing|finance) arm\b", r"控股|持股|旗下")),
     ("leadership", _exact(
-        r"\b(?:Chief [A-Z]\w+(?: [A-Z]\w+)? Officer|CEO|CFO|COO|CTO|Chairman|Chairwoman|(?:Vice |Executive )?President|"
+        r"\b(?:Chief (?:[A-Z]\w+(?: and| &)? ){1,3}Officer|Chief Executive|CEO|CFO|COO|CTO|Chairman|Chairwoman|(?:Vice |Executive )?President|"
         r"Managing Director|General Manager|Head of [A-Z]\w+)\b",
+        # a person's role in lower case after the name: "Luo Heng, head of algorithms", "Kevin Clark, chairman and chief executive officer"
+        r"\b[A-Z][a-z]+ [A-Z][a-z]+,\s+(?:the company's\s+|its\s+|our\s+)?(?:co-?founder|founder|chairman|chairwoman|president|"
+        r"chief\s+\w+(?:\s+officer)?|head\s+of\s+\w+|vice\s+president|general\s+manager|managing\s+director)\b",
         r"首席執行官|首席执行官|董事長|董事长|執行長|执行长|財務長|财务长|營運長|营运长")),
     ("listing", _exact(
         r"\((?:NASDAQ|Nasdaq|NYSE|NYSE American|HKEX|SEHK|HKSE|SSE|SZSE|LSE|TSX|ASX|OTC\w*)\s*:\s*[A-Z0-9.]{1,8}\)",
@@ -252,9 +255,16 @@ EXCHANGE_TICKER = re.compile(r"\((?P<exchange>NASDAQ|Nasdaq|NYSE(?: American)?|H
                              r"(?P<ticker>[A-Z0-9.]{1,8})\)")
 ROLE = re.compile(
     r"(?:(?:Co-)?[Ff]ounder|Chairman of the Board|Chairman|Chairwoman|(?:Vice |Executive )?President|CEO|CFO|COO|CTO|"
-    r"Chief [A-Z]\w+(?: [A-Z]\w+)? Officer|Managing Director|General Manager|Head of [A-Z]\w+(?: [A-Z]\w+)?|IR|Investor Relations)"
+    r"Chief (?:[A-Z]\w+(?: and| &)? ){1,3}Officer|Chief Executive|Managing Director|General Manager|Head of [A-Z]\w+(?: [A-Z]\w+)?|IR|Investor Relations)"
     r"(?:(?:,| and| &) (?:the )?(?:(?:Co-)?[Ff]ounder|Chairman of the Board|Chairman|Chairwoman|(?:Vice |Executive )?President|"
     r"CEO|CFO|COO|CTO|Chief [A-Z]\w+(?: [A-Z]\w+)? Officer|Managing Director))*")
+# the same roles written in lower case after a name ("Luo Heng, head of algorithms for BPU")
+ROLE_LOWER = re.compile(
+    r"(?<=, )(?:(?:the company's|its|our)\s+)?(?P<role>(?:co-?founder|founder|chairman|chairwoman|(?:vice\s+)?president|"
+    r"chief\s+\w+\s+officer|chief\s+executive|head\s+of\s+\w+(?:\s+for\s+\w+)?|general\s+manager|managing\s+director)"
+    r"(?:(?:,\s+and|,|\s+and)\s+(?:co-?founder|founder|chairman|(?:vice\s+)?president|chief\s+\w+\s+officer|CEO|CFO|CTO|COO))*)",
+    re.IGNORECASE)
+PERSON_BEFORE_ROLE = re.compile(r"(?P<name>[A-Z][a-z]+(?: [A-Z][a-z]+){1,2}),\s+$")
 PERSON_NAME = re.compile(r"\b(?:Mr\.|Ms\.|Mrs\.|Dr\.)\s(?P<name>[A-Z][a-z]+(?: [A-Z][a-z]+){1,2})|"
                          r"\bsaid (?P<said>[A-Z][a-z]+(?: [A-Z][a-z]+){1,2})\b")
 FACILITY = re.compile(

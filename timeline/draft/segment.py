@@ -43,6 +43,9 @@ CONTINUES = re.compile(r"[a-z(%$€£¥]|\d")
 MARKUP_LINE = re.compile(r"\s*(?:!?\[[^\]]*\]\([^)]*\)|-{3,}|={3,}|https?://\S+|\([^)]*\)|\[[^\]]*\]\.?)\s*")
 TERMINAL = ".!?:;。！？；\"”’')"
 HEADING_MAX = 150
+NAME_LINE = re.compile(r"[A-Z][a-z]+(?:[ -][A-Z][a-z]+){1,2}")
+TITLE_LINE = re.compile(r"(?:Chief|President|CEO|CFO|COO|CTO|Chairman|Chairwoman|(?:Senior |Executive )?Vice President|"
+                        r"Head of|Founder|Co-Founder|Managing Director|General Manager|Director of)\b")
 WRAP_MIN = 60  # a line this long without an ending is a hard-wrapped paragraph, not a heading
 
 # Words after which a period does not end a sentence.
@@ -251,6 +254,14 @@ def _segments(text, lines, layout, language, body_start):
             end = line.end
             index += 1
         paragraph = text[start:end].strip()
+        if (NAME_LINE.fullmatch(paragraph) and index < len(body) and TITLE_LINE.match(body[index].stripped)
+                and len(body[index].stripped) <= HEADING_MAX):
+            # "Joseph Massaro" / "Chief Financial Officer ... at Aptiv": a speaker introduced on two lines
+            title = body[index]
+            index += 1
+            first = start + text[start:end].index(paragraph)
+            yield Segment(first, title.end, text[first:title.end].rstrip(), "sentence", speaker)
+            continue
         if is_heading(paragraph) and "\n" not in paragraph:
             intro = None
             continue
