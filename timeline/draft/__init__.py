@@ -83,7 +83,8 @@ def draft_bundle(text, *, source_key, index=None, title=None, publisher=None, ur
     reporting = when.reporting_period(text, layout.front_matter or (layout.title or ""), published, fiscal_year_end)
     if reporting is None:
         reporting = when.call_period(text, published, layout.kind == "transcript")
-    context = proposing.Context(index, default_entity, published, fiscal_year_end, reporting, language)
+    context = proposing.Context(index, default_entity, published, fiscal_year_end, reporting, language,
+                                coreference=layout.kind == "article" and not entity)
     events = [e for s in layout.segments for e in proposing.propose(s, context)]
     events = _merge_repeats(events)
     # low-confidence proposals are still proposed, after the others

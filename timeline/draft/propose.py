@@ -39,6 +39,8 @@ class Context:
     reporting: when.ReportingPeriod | None = None
     language: str = "en"
     previous: object = None         # the last metric reading of the previous sentence
+    coreference: bool = False       # "the company", "it" mean the subject last named (news), not --entity
+    subject: str | None = None      # the company last named as a sentence's subject
 
 
 # confidence bands: a proposal below LOW is still proposed, sorted last
@@ -55,7 +57,7 @@ def propose(segment, context):
         event = _propose_speaker(segment, context)
         return [event] if event is not None else []
     sentence = segment.text
-    mentions = context.index.mentions(sentence, context.default_entity)
+    mentions = _resolve_references(context.index.mentions(sentence, context.default_entity), sentence, context)
     found_dates = when.find_dates(sentence, context.published_on, context.fiscal_year_end, context.language,
                                   context.reporting)
     # numbers inside names ("Antora 1000", "Polestar 4") and dates ("2024") are not amounts
@@ -92,6 +94,31 @@ def propose(segment, context):
     return events
 
 
+IT = re.compile(r"\b[Ii]t(?= (?:said|says|expects|expected|reported|reports|plans|planned|will|has|had|also|announced)\b)")
+COMPANY_WORDS = re.compile(r"^(?:the (?:company|group)|its)\b", re.IGNORECASE)
+
+
+def _resolve_references(mentions, sentence, context):
+    """In a news story "the company", "the group" and "it" mean the company last named as a subject
+    (the paragraph's subject), not the --entity default; "we" and "our" still mean the default
+    (the speaker's company).  In a company's own release or call, all of them mean the default."""
+    subject = context.subject
+    resolved = list(mentions)
+    if context.coreference and subject:
+        resolved = [Mention(subject, m.text, m.start, m.end, context.index.type_of(subject), True)
+                    if m.pronoun and COMPANY_WORDS.match(m.text) else m for m in mentions]
+        taken = [(m.start, m.end) for m in resolved]
+        for match in IT.finditer(sentence):
+            if not any(s < match.end() and match.start() < e for s, e in taken):
+                resolved.append(Mention(subject, match.group(), match.start(), match.end(),
+                                        context.index.type_of(subject), True))
+        resolved.sort(key=lambda m: m.start)
+    named = [m for m in mentions if not m.pronoun and m.type == "company"]
+    if named:
+        context.subject = named[0].key
+    return resolved
+
+
 def _confidence(reading, date, segment, several):
     """(0..1, the reasons it is not higher): how sure the drafter is of a proposal."""
     score, doubts = 0.9, list(reading.doubts)
@@ -102,6 +129,9 @@ def _confidence(reading, date, segment, several):
     if entity is not None and (entity.start < 0 or (entity.pronoun and not entity.text)):
         score -= 0.1
         doubts.append("the entity is implied, not named")
+    elif entity is not None and entity.pronoun and not re.match(r"(?i)we|our|us", entity.text):
+        score -= 0.05
+        doubts.append(f"the entity read from '{entity.text}'")
     if date.check:
         score -= 0.1
         doubts.append("the date is inferred")
