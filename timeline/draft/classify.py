@@ -388,6 +388,7 @@ def _metric_readings(sentence, future=False):
         readings.append(reading)
         readings.extend(_comparisons(sentence, reading, mention, later[0] if later else None))
     without = [m for m in metrics if m not in paired]
+    readings.extend(_outlooks(sentence, without))
     readings.extend(_range_notes(sentence, without, readings))
     readings.extend(_change_notes(sentence, without, readings))
     readings.extend(_outcomes(sentence, without, readings))
@@ -571,6 +572,28 @@ def _outcomes(sentence, metrics, readings):
         if reading.entity is not None:
             found.append(reading)
             break
+    return found
+
+
+OUTLOOK_AFTER = re.compile(r"^\s*(?:outlook|guidance|forecast|target)\b", re.IGNORECASE)
+
+
+def _outlooks(sentence, metrics):
+    """"a raised full-year revenue outlook": guidance on a metric without a figure, said as such."""
+    found = []
+    for mention in metrics:
+        after = OUTLOOK_AFTER.match(sentence.text[mention.end:])
+        if not after or mention.metric not in EXISTING_METRICS:
+            continue
+        start = max(0, mention.start - 40)
+        words = sentence.text[start:mention.end + after.end()]
+        clause = re.split(r"[,;:]\s|\band\b|\bwith\b", words)[-1].strip() or words
+        reading = Reading("guidance", mention.start, mention.end + after.end(), clause, mention.start, mention.metric,
+                          attributes={"metric": mention.metric, "target_text": clause})
+        reading.remarks.append("an outlook without a figure: target_text is the words as written")
+        reading.doubts.append("an outlook without a figure")
+        kinds.choose_entities(reading, sentence)
+        found.append(reading)
     return found
 
 

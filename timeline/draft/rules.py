@@ -211,7 +211,7 @@ KIND_RULES = [
         r"\b(?:IPO|initial public offering)\b")),
 ]
 # words before a figure that make it someone else's: analysts' consensus, market expectations
-NOT_THE_COMPANYS = re.compile(r"(?:\b(?:[Cc]onsensus|Expected|Estimated|[Aa]nalysts?'?|Beat/Miss|[Bb]eat by|[Mm]iss(?:ed)? by)"
+NOT_THE_COMPANYS = re.compile(r"(?:(?:\b[Cc]onsensus|Consensus|Expected|Estimated|\b[Aa]nalysts?'?|Beat/Miss|[Bb]eat by|[Mm]iss(?:ed)? by)"
                               r"(?: [A-Za-z]+){0,2}\s*[+-]?$)")
 # kinds whose second party may come as a list ("partnerships with A, B and C"): one event per party
 LIST_KINDS = {"customer", "partnership", "design_win", "contract_win", "investment"}
