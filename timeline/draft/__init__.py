@@ -138,6 +138,9 @@ def fact_key(event):
     """What makes two proposals the same fact: who, what kind, which figures or things, when."""
     attributes = event["attributes"]
     distinct = {k: v for k, v in attributes.items() if k not in FREE_TEXT}
+    if "metric" in attributes and ("value" in distinct or "target" in distinct):
+        # a figure stated again with or without its change ("revenue was $X" in the Q&A) is the same figure
+        distinct = {k: v for k, v in distinct.items() if k in ("metric", "value", "target", "segment")}
     return (event["entity"], event.get("counterparty"), event["kind"], json.dumps(distinct, sort_keys=True),
             event["_chosen_date"].span)
 

@@ -40,6 +40,7 @@ COUNT_NOUNS = {
     "countries": "countries", "markets": "markets", "projects": "projects", "programs": "projects",
     "programmes": "projects", "people": "people", "users": "people", "times": "times", "tops": "TOPS",
     "days": "days", "months": "months", "years": "years", "jobs": "people", "new jobs": "people",
+    "design wins": "projects", "design-wins": "projects", "design ins": "projects",
 }
 _NOUNS = "|".join(sorted(COUNT_NOUNS, key=len, reverse=True))
 # numbers written as words: "two projects", "a dozen brands", "a million chips" ("a" only before a scale)

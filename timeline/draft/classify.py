@@ -171,12 +171,13 @@ def read_all(sentence, dated=False, future=False, figure_notes=False):
     if rules.NOT_A_FACT.search(text) or text.rstrip(" \"”’'").endswith(("?", "？")):
         return []
     readings = _metric_readings(sentence, future)
+    kind_readings = []
     for kind, pattern in rules.KIND_RULES:
         for match in _matches(pattern, text):
             reading = _kind_reading(kind, match, sentence)
             if reading is not None and _stands_without_date(reading, text, dated):
-                readings.extend([reading] + _listed_parties(reading, sentence))
-    readings = _distinct(readings)
+                kind_readings.append(reading)
+    readings = _distinct(readings + _second_facts(readings, kind_readings, sentence))
     if figure_notes:
         readings.extend(_figure_notes(sentence, readings))
     if not readings:
@@ -186,6 +187,27 @@ def read_all(sentence, dated=False, future=False, figure_notes=False):
         readings = strong  # guidance without a figure only when nothing else is said
     readings.sort(key=lambda r: (not r.has_figure, r.weak, r.start))
     return readings
+
+
+def _second_facts(metric_readings, kind_readings, sentence):
+    """Which kind readings state facts of their own beside the main one.  A figure a metric reading
+    states is not also an investment's amount; the first kind reading stands (when no figure was
+    read); another stands only with a second party of its own, named ("a design win with Porsche,
+    and shipped systems to VW"); each stands for every party listed with its own."""
+    figures = {(a.start, a.end) for r in metric_readings for a in r.used}
+    kept = []
+    for reading in sorted(kind_readings, key=lambda r: r.start):
+        if any((a.start, a.end) in figures for a in reading.used):
+            continue  # "adjusted EBITDA loss was RMB210 million ... equity investment loss"
+        party = reading.counterparty
+        named = party is not None and party.start >= 0 and not party.pronoun
+        new_party = named and all(_party(k) != party.key for k in kept)
+        if any(k.kind == reading.kind for k in kept) and not new_party:
+            continue  # the same kind again, for no new party
+        if reading.kind in rules.RELATIONAL_KINDS and (kept or metric_readings) and not named:
+            continue  # a relation beside another fact needs its party named
+        kept.append(reading)
+    return [extra for reading in kept for extra in [reading] + _listed_parties(reading, sentence)]
 
 
 def _matches(pattern, text):
@@ -316,7 +338,7 @@ def _stands_without_date(reading, text, dated):
 
 
 # counts worth a note of their own; durations, spans and specifications ("six months", "96 TOPS") are not
-NOTE_COUNTS = {"vehicles", "customers", "brands", "models", "employees", "patents", "projects", "people", "shares",
+NOTE_COUNTS = {"vehicles", "customers", "brands", "models", "employees", "patents", "people", "shares", "projects",
                "countries", "markets"}
 
 
@@ -329,7 +351,7 @@ def _figure_notes(sentence, readings):
     used = {(a.start, a.end) for r in readings for a in r.used}
     taken = [(r.start, r.end) for r in readings]
     figures = [a for a in sentence.amounts if (a.kind in ("money", "percent") or (a.kind == "count" and a.unit in NOTE_COUNTS))
-               and (a.start, a.end) not in used and not a.change and not a.range
+               and (a.start, a.end) not in used and not a.change and not a.range and not a.words
                and not (a.kind == "percent" and _is_bare_change(sentence.text, a))
                and not rules.NOT_THE_COMPANYS.search(sentence.text[max(0, a.start - 30):a.start])]
     notes = []

@@ -46,6 +46,7 @@ METRICS = [
                               r"營業利潤|营业利润|經營利潤|经营利润"), "money"),
     ("debt", _any(r"\b(?:total |net )?debt\b", r"\bborrowings\b"), "money"),
     ("jobs_created", _any(r"\bnew jobs\b", r"\bjobs\b"), "people"),
+    ("design_wins", _any(r"\bdesign[- ]wins\b", r"\bdesign[- ]ins\b"), "projects"),
     ("revenue_growth", _any(r"\brevenue growth\b", r"\bgrowth in (?:total )?revenue\b", r"營收成長|营收增长"), "percent"),
     ("revenue_goods", _any(r"\b(?:goods|hardware|product) (?:sales )?revenues?\b", r"\brevenues? from (?:the )?sales? of goods\b",
                            r"\bsales of goods\b", r"商品收入|硬件收入|硬體收入"), "money"),
@@ -90,12 +91,12 @@ WANTED_METRICS = {
     "operating_margin": "operating margin", "net_margin": "net margin", "operating_cash_flow": "operating cash flow",
     "free_cash_flow": "free cash flow", "capex": "capital expenditures", "share_repurchases": "share repurchases",
     "growth_over_market": "growth over market", "operating_income": "operating income", "debt": "debt",
-    "jobs_created": "jobs created",
+    "jobs_created": "jobs created", "design_wins": "design wins (a count)",
 }
 FINANCIAL_METRICS = {"revenue", "revenue_goods", "revenue_software", "revenue_services", "revenue_international",
                      "gross_profit", "gross_margin", "operating_expenses", "research_and_development_expenses",
                      "selling_general_administrative_expenses", "operating_loss", "net_loss", "net_income",
-                     "adjusted_ebitda", "ebitda", "revenue_growth", "cash", *WANTED_METRICS} - {"jobs_created"}
+                     "adjusted_ebitda", "ebitda", "revenue_growth", "cash", *WANTED_METRICS} - {"jobs_created", "design_wins"}
 # a metric written with a loss word is a negative amount ("adjusted EBITDA loss of RMB210 million")
 LOSS_AFTER_METRIC = re.compile(r"^\W*(?:loss|losses|deficit|was negative|虧損|亏损)", re.IGNORECASE)
 VEHICLE_METRICS = {"deliveries", "car_sales", "vehicles_cumulative", "vehicles_shipped_with"}
