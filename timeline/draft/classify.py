@@ -354,7 +354,8 @@ def _figure_notes(sentence, readings):
                and (a.start, a.end) not in used and not a.change and not a.range and not a.words
                and not (a.kind == "percent" and _is_bare_change(sentence.text, a))
                and not rules.NOT_THE_COMPANYS.search(sentence.text[max(0, a.start - 30):a.start])]
-    notes = []
+    notes = _range_figure_notes(sentence, used, taken)
+    taken = taken + [(r.start, r.end) for r in notes]
     for figure in figures:
         if any(figure.start < end and start < figure.end for start, end in taken):
             continue
@@ -365,6 +366,27 @@ def _figure_notes(sentence, readings):
                           attributes={"topic": topic, "value": figure.quantity()}, used=[figure])
         reading.remarks.append("a figure no rule recognises: say what it measures (topic) or delete the event")
         reading.doubts.append("a figure no rule recognises")
+        kinds.choose_entities(reading, sentence)
+        if reading.entity is not None:
+            notes.append(reading)
+    return notes
+
+
+def _range_figure_notes(sentence, used, taken):
+    """A range no metric claims ("the pricing will be ranged from RMB400 to RMB1,200"): a note without a
+    value, the range in its description (one end of a range is never the value)."""
+    ends = [a for a in sentence.amounts if a.range and (a.start, a.end) not in used and not a.words
+            and a.kind in ("money", "percent") and not any(a.start < e and s < a.end for s, e in taken)]
+    notes = []
+    for low, high in zip(ends[::2], ends[1::2]):
+        topic = _topic(sentence.text, low)
+        if not topic:
+            continue
+        reading = Reading("note", low.start, high.end, sentence.text[low.start:high.end], low.start,
+                          attributes={"topic": f"{topic} (a range)", "description": f"from {low.text} to {high.text}"})
+        reading.remarks.append(f"a range ({low.text} to {high.text}) no rule recognises: it wants a range value; "
+                               "say what it measures (topic)")
+        reading.doubts.append("a range no rule recognises")
         kinds.choose_entities(reading, sentence)
         if reading.entity is not None:
             notes.append(reading)
