@@ -29,7 +29,8 @@ MONEY = re.compile(rf"(?P<prefix>{CURRENCY_PREFIX})(?P<neg>\()?(?P<number>{NUMBE
                    rf"|(?<![\w.$])(?P<number2>{NUMBER})\s?(?P<scale2>{SCALE})?\s(?P<suffix>{CURRENCY_SUFFIX})\b",
                    re.IGNORECASE)
 PERCENT = re.compile(rf"(?<![\w.])(?P<number>{NUMBER})(?:\s?%|\s?(?:percent|per cent)\b)(?P<ish>-ish)?"
-                     rf"|(?<![\w.])(?P<points>{NUMBER})\s?(?:percentage points?|pp|ppts?)\b", re.IGNORECASE)
+                     rf"|(?<![\w.])(?P<points>{NUMBER})\s?(?:percentage points?|pp|ppts?|points?)\b"
+                     rf"|(?<![\w.])(?P<bps>{NUMBER})[\s-]?(?:basis[\s-]points?|bps)\b", re.IGNORECASE)
 # Count nouns and the vocabulary unit each one is stored as.
 COUNT_NOUNS = {
     "units": "units", "unit": "units", "sets": "units", "modules": "units", "systems": "units", "chips": "units",
@@ -166,6 +167,10 @@ def _unit_code(unit):
 
 def _percentages(sentence):
     for match in PERCENT.finditer(sentence):
+        if match["bps"]:  # "90 basis points" is 0.9 percentage points
+            yield Amount(match.group(), match.start(), match.end(), _tidy(_number(match["bps"]) / 100), "percentage_points",
+                         kind="percent")
+            continue
         if match["points"]:
             yield Amount(match.group(), match.start(), match.end(), _number(match["points"]), "percentage_points",
                          kind="percent")

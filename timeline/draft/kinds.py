@@ -105,7 +105,8 @@ def _prefer_default(reading, sentence):
               and not (default and _related(m.key, default, index))]
     if named_default:
         reading.entity = named_default[0]
-        reading.counterparty = others[0] if others else _vehicle_owner(sentence, default) or reading.counterparty
+        after = [m for m in others if m.start >= reading.start]  # the party named after the wording first
+        reading.counterparty = (after or others or [None])[0] or _vehicle_owner(sentence, default) or reading.counterparty
 
 
 def _vehicle_owner(sentence, supplier):

@@ -185,6 +185,9 @@ KIND_RULES = [
         r"\b(?:is|are) (?:now )?(?:using|deploying|adopting)\b",
         r"\b(?:powered|driven) by (?:the power of )?\b", r"\b(?:is|are) powering\b", r"\bpower(?:s|ing)? the\b.{0,40}\bof\b",
         r"\bsuppl(?:y|ies|ied|ying) (?:to|for)\b", r"\bshipments with\b", r"\bequipped with\b",
+        r"\b(?:shipped|delivered|sold)\b[^.;]{0,60}?\bto\b(?! (?:support|help|enable|date)\b)",
+        # "works with 59 automakers, including BMW, Honda and Stellantis": each one named is a customer
+        r"\b(?:customers|clients|automakers|carmakers|OEMs)\b[^.;]{0,40}?\bincluding\b",
         # "the Lynk & Co 07 comes integrated with our solution" (but "our stack is integrated with X's services"
         # is not a customer relation)
         r"\b(?:come|comes|came|is|are|was|were) (?:fully )?integrated with (?:our|its|the company's)\b",
