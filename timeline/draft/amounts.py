@@ -19,7 +19,8 @@ from .. import vocabulary
 from ..errors import TimelineError
 
 NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-CURRENCY_PREFIX = r"US\$|HK\$|S\$|A\$|C\$|RMB ?|USD ?|CNY ?|EUR ?|GBP ?|HKD ?|SEK ?|JPY ?|€|£|¥|\$"
+# letter prefixes only at a word's start: "EPS$0.13" is $0.13, not S$ (Singapore dollars)
+CURRENCY_PREFIX = r"(?<![A-Za-z])(?:US\$|HK\$|S\$|A\$|C\$|RMB ?|USD ?|CNY ?|EUR ?|GBP ?|HKD ?|SEK ?|JPY ?)|€|£|¥|\$"
 SCALE = r"trillion|billion|million|thousand|bn|mn|[mbk](?![\w])"
 CURRENCY_SUFFIX = r"US dollars|dollars|yuan|renminbi|RMB|USD|CNY|EUR|euros?|GBP|HKD|SEK|JPY"
 CURRENCY_WORDS = {"us dollars": "USD", "dollars": "USD", "yuan": "CNY", "renminbi": "CNY", "rmb": "CNY",
@@ -259,7 +260,7 @@ def _with_context(sentence, amount, all_amounts):
         if pattern.search(before):
             qualifier = name
             break
-    if qualifier is None and amount.text.endswith("+"):
+    if qualifier is None and "+" in amount.text:
         qualifier = "at_least"  # "400+ TOPS"
     if qualifier is None:
         for pattern, name in QUALIFIER_AFTER:

@@ -110,9 +110,13 @@ def fits(value_kind, amount, metric=None):
 
 def pair_values(text, metrics, amounts):
     """{metric mention: value amount}: each metric takes the nearest fitting amount in its clause,
-    looking first at the words it overlaps, then after it, then just before it."""
-    paired, taken = {}, set()
+    looking first at the words it overlaps, then after it, then just before it; metrics listed
+    before their figures with "respectively" take them in order."""
+    paired, taken = _respectively(text, metrics, amounts), set()
+    taken = {id(a) for a in paired.values()}
     for position, mention in enumerate(metrics):
+        if mention in paired:
+            continue
         # the clause of a metric ends where the next metric of the same sort begins
         # ("revenue rose, while gross profit was $30 million": the $30 million is not revenue)
         same_sort = [m.start for m in metrics[position + 1:] if m.value_kind == mention.value_kind]
@@ -126,6 +130,29 @@ def pair_values(text, metrics, amounts):
         if choice is not None:
             paired[mention] = choice
             taken.add(id(choice))
+    return paired
+
+
+def _respectively(text, metrics, amounts):
+    """"Adjusted EBITDA and operating income of $772 million and $600 million respectively"."""
+    paired = {}
+    for word in re.finditer(r"\brespectively\b", text):
+        before = [m for m in metrics if m.end <= word.start()]
+        if len(before) < 2:
+            continue
+        group = [before[-1]]
+        for mention in reversed(before[:-1]):
+            if not re.fullmatch(r"\s*(?:,|,?\s*and)\s*(?:the\s+)?", text[mention.end:group[0].start]):
+                break
+            group.insert(0, mention)
+        if len(group) < 2:
+            continue
+        figures = [a for a in amounts if group[-1].end <= a.start < word.start() and not a.change]
+        if len(figures) != len(group):
+            continue
+        for mention, figure in zip(group, figures):
+            if fits(mention.value_kind, figure, mention.metric):
+                paired[mention] = figure
     return paired
 
 
@@ -654,7 +681,7 @@ def _range_notes(sentence, metrics, readings):
         reading = Reading("note", mention.start, mention.end, mention.text, low.start, None,
                           attributes={"topic": f"{_topic_for(text, mention, label)} (a range)",
                                       "description": f"from {low.text} to {high.text}"})
-        reading.used = []
+        reading.used = [low, high]  # quoted, not proposed as values
         reading.remarks.append(f"a range ({low.text} to {high.text}): it wants a range value of metric "
                                f"'{mention.metric}'; proposed as a note with the range in its description")
         reading.doubts.append("a range, not one value")

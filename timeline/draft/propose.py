@@ -162,7 +162,7 @@ def _choose_date(reading, found_dates, sentence, segment, context):
     period (a results document's figures); else the publication date, flagged as a stand-in."""
     if reading.comparison:
         # "up from $19 billion in July": the compared figure's own period, written after it
-        compared = [d for d in found_dates if d.comparison and d.start >= reading.anchor
+        compared = [d for d in found_dates if d.start >= reading.anchor
                     and not CLAUSE_END.search(sentence[reading.anchor:d.start])]
         if not compared:
             return None

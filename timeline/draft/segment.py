@@ -294,7 +294,26 @@ def _sentences(text, start, end):
     splitter = split_chinese if script_of(text[start:start + 2000]) == "zh" else split_sentences
     for s, e in splitter(text[start:end]):
         for piece_start, piece_end in pieces(text, start + s, start + e):
-            yield Segment(piece_start, piece_end, text[piece_start:piece_end])
+            for cell_start, cell_end in cells(text, piece_start, piece_end):
+                yield Segment(cell_start, cell_end, text[cell_start:cell_end])
+
+
+# a table pasted without its spaces: "Actual EPS$0.13Consensus EPS $0.11Beat/MissBeat by +$0.02"
+GLUE = re.compile(r"(?<=[a-z0-9%)])(?=[A-Z][a-z])")
+MIN_GLUES = 3
+
+
+def cells(text, start, end):
+    """The cells of a table that lost its spaces, each a segment of its own; other text as it is."""
+    glues = [m.start() for m in GLUE.finditer(text, start, end)]
+    if len(glues) < MIN_GLUES:
+        yield start, end
+        return
+    bounds = [start] + [start + (g - start) for g in glues] + [end]
+    for s, e in zip(bounds, bounds[1:]):
+        s, e = _trim(text, s, e)
+        if e > s:
+            yield s, e
 
 
 MAX_SENTENCE = 1500
