@@ -2,21 +2,31 @@
 
 The drafter reads a press release, news story, earnings-call transcript or
 interleaved machine translation sentence by sentence and proposes one event for
-each sentence that states a dated corporate fact.  The result is a bundle in the
-normal import format, marked as a draft: `status: draft` on the source and a
-`review:` note on each event saying what the curator must check.  `timeline
-import` refuses it until those marks are removed (validation.make_source and
-validation.make_event), so nothing machine-read enters the log unreviewed.
+each dated corporate fact a sentence, list item or table cell states (a sentence
+may state several: each metric with its value, a figure it compares with, each
+party of a list).  The result is a bundle in the normal import format, marked as
+a draft: `status: draft` on the source and a `review:` note on each event, which
+opens with the drafter's confidence ("Confidence low, 0.42 (a figure no rule
+recognises; the date is inferred).") and says what the curator must check; low-
+confidence proposals come last.  `timeline import` refuses the bundle until those
+marks are removed (validation.make_source and validation.make_event), so nothing
+machine-read enters the log unreviewed.  Facts the vocabulary cannot hold yet
+(a metric it lacks, a range, a change without a level, an outcome without a
+figure) are proposed as `note` events whose review note names what they want.
 
-    segment.py   document layouts -> sentences with their offsets
-    when.py      dates in context, the reporting period
-    amounts.py   money, percentages and counts, normalised
+    segment.py   document layouts -> sentences, list items, table rows and cells, with their offsets
+    when.py      dates in context (relative, inferred, fiscal), the reporting period
+    amounts.py   money, percentages and counts (also in words), ranges, normalised
     mentions.py  entity mentions through the registry's names and aliases
-    rules.py     the wording of each kind and metric (data)
-    classify.py  a sentence -> its reading: kind, metric, value
+    rules.py     the wording of each kind and metric (data: METRICS is THE metric wording table)
+    classify.py  a sentence -> its readings: kind, metric, value, one per fact
     kinds.py     per kind: entity, counterparty, attributes
-    propose.py   a reading -> an event: date, quote, summary, review note
+    propose.py   readings -> events: date, quote, summary, confidence, review note; coreference
     writer.py    YAML output
+
+Robustness: a document over MAX_BYTES is refused (at most MAX_BYTES + 1 bytes are
+read), and every rule works on pieces of at most segment.MAX_SENTENCE characters,
+so drafting is linear in the document's length.
 
 `draft_bundle` is the library call; the CLI only reads the file and writes the YAML.
 """

@@ -1,11 +1,12 @@
-"""Which fact a sentence states: kind, metric, value, entity, counterparty, attributes.
+"""Which facts a sentence states: kind, metric, value, entity, counterparty, attributes.
 
 Every rule of rules.py that matches gives a reading of the sentence.  A reading
 is kept only if it can make a valid event (a launch names a product, a listing
-an exchange, a customer relation a second party...).  The reading chosen is the
-one carrying a figure (a metric's value, an investment's amount), else the one
-whose wording comes first: the main clause usually comes before the asides.
-The other readings are reported to the curator ("also reads as: founding").
+an exchange, a customer relation a second party...).  A sentence gives one
+reading per fact (`read_all`): each metric with its value, each figure it compares
+with, the first kind reading and any other that names a party of its own, each
+party of a list, and the figures no rule claims (notes).  Each reading carries
+`doubts`, the reasons the proposal's confidence is lowered (propose.py).
 Who the event is about and the attributes of each kind are kinds.py's work.
 """
 from __future__ import annotations
