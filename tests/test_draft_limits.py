@@ -64,17 +64,19 @@ def test_a_megabyte_without_a_full_stop_is_cut_into_pieces():
 
 
 def test_five_megabytes_of_lines_are_drafted_sanely(tmp_path):
-    lines = [FACT.replace("12.5", f"{n % 97}.5") + "." for n in range(200)]
-    filler = "The weather was pleasant and the meeting ran long, as meetings do, with coffee for all."
-    block = "\n".join(lines + [filler] * 300) + "\n"
-    text = "LONDON – July 30, 2025 – " + block * (4_900_000 // len(block))
+    # a long release: facts, headings, list items and table rows, repeated to 5 MB
+    lines = [FACT.replace("12.5", f"{n % 97}.5") + "." for n in range(97)]
+    layout = ["Highlights", "- Gross margin: 21.5%", "| Revenue | 845.2 | 701.9 |", "", "-" * 70, "Section 4", ""]
+    block = "\n".join(lines + layout * 300) + "\n"
+    text = "LONDON – July 30, 2025 – Acme reports.\n" + block * (4_900_000 // len(block))
     assert 4_500_000 < len(text.encode()) <= MAX_BYTES
     document = tmp_path / "many-lines.txt"
     document.write_text(text, encoding="utf-8")
     from timeline.draft import draft_file
     bundle = draft_file(document, source_key="many-lines", index=INDEX)
     assert_honest(bundle, text)
-    values = {e["attributes"]["value"]["amount"] for e in bundle["events"] if e["kind"] == "financial_result"}
+    values = {e["attributes"]["value"]["amount"] for e in bundle["events"] if e["kind"] == "financial_result"
+              and e["attributes"]["metric"] == "revenue"}
     assert len(values) == 97  # each distinct revenue figure once, repeats merged
 
 

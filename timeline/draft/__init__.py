@@ -157,20 +157,26 @@ def fact_key(event):
 
 def _merge_repeats(events):
     """A fact stated again (the CEO's figure repeated by the CFO, a Q&A recap) is proposed once:
-    the first statement is kept and its review note points to the repeats."""
-    kept, first = [], {}
+    the first statement is kept and its review note points to the first repeat and counts the others."""
+    kept, first, repeats = [], {}, {}
     for event in events:
         key = fact_key(event)
         if key[3] == "{}" and key[1] is None:
             kept.append(event)  # nothing tells this fact apart ("secured new project wins"): never merged
             continue
         if key in first:
-            original = first[key]
-            repeat = event["quote"] if len(event["quote"]) <= 80 else event["quote"][:77] + "…"
-            original["review"] = original["review"][:-1] + f"; the same fact is stated again: \"{repeat}\"."
+            repeats.setdefault(id(first[key]), []).append(event) if len(repeats.get(id(first[key]), [])) < 1 else None
+            first[key]["_repeats"] = first[key].get("_repeats", 0) + 1
             continue
         first[key] = event
         kept.append(event)
+    for event in kept:
+        count = event.pop("_repeats", 0)
+        if count:
+            quote = repeats[id(event)][0]["quote"]
+            repeat = quote if len(quote) <= 80 else quote[:77] + "…"
+            again = "again" if count == 1 else f"{count} more times"
+            event["review"] = event["review"][:-1] + f"; the same fact is stated {again}: \"{repeat}\"."
     return kept
 
 

@@ -78,8 +78,13 @@ class Reading:
 
 # ---- metrics ----
 
+ANY_METRIC = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern, _ in rules.METRICS), re.IGNORECASE)
+
+
 def metric_mentions(text):
     """Metric wordings in `text`; where two overlap the more specific (listed first) wins."""
+    if not ANY_METRIC.search(text):
+        return []  # one pass instead of one per metric for the many sentences that name none
     found = []
     for order, (metric, pattern, value_kind) in enumerate(rules.METRICS):
         for match in pattern.finditer(text):
