@@ -5,18 +5,20 @@ document): trimming picks whole clauses (cut at commas, semicolons, colons and
 dashes) and never edits the words.
 """
 import re
+from functools import lru_cache
 
 MAX_QUOTE = 300  # validation.MAX_QUOTE; kept here so the drafter does not import validation for a number
 CLAUSE_BREAK = re.compile(r"[,;:]\s+|\s+[–—]\s+|\s+-\s+|\s+\(")
 
 
+@lru_cache(maxsize=64)
 def clause_bounds(sentence):
     """Positions where a clause may start and where one may end."""
     starts, ends = {0}, {len(sentence)}
     for match in CLAUSE_BREAK.finditer(sentence):
         ends.add(match.start())
         starts.add(match.end() - (1 if match.group().endswith("(") else 0))
-    return sorted(starts), sorted(ends)
+    return tuple(sorted(starts)), tuple(sorted(ends))
 
 
 def trim(sentence, keep, limit=MAX_QUOTE, tight=False):
