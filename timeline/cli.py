@@ -497,8 +497,6 @@ def draft(ctx, document, source_key, title, publisher, url, published_on, entity
     Entities are found through the registry of the --db database when it exists, else
     events/entities.yml.  The draft has `status: draft` on its source and a `review:` note
     on each event; `timeline import` refuses it until a curator has removed them.
-    Documents over 5 MB are refused; a document the database already cites (same sha256)
-    is drafted with a warning naming the source.
     """
     from pathlib import Path
 

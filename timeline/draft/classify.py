@@ -341,7 +341,10 @@ def _listed_parties(reading, sentence):
     if first is None or first.pronoun or first.start < 0 or reading.kind not in rules.LIST_KINDS:
         return extra
     text = sentence.text
-    names = [m for m in sentence.mentions if not m.pronoun and m.type in kinds.SUBJECT_TYPES]
+    names = [m for m in sentence.mentions if not m.pronoun and m.type in kinds.SUBJECT_TYPES] + [
+        Mention(owner, m.text, m.start, m.end, sentence.index.type_of(owner)) for m in sentence.products()
+        for owner in [kinds._owner(m.key, sentence.index)] if owner]  # "the Changan UNI-T, Chery eQ5": their makers
+    names.sort(key=lambda m: m.start)
     position = next((i for i, m in enumerate(names) if m.start == first.start), None)
     if position is None:
         return extra
@@ -602,23 +605,46 @@ def _compared_reading(sentence, reading, amount):
 
 
 def _carried_comparison(sentence):
-    """"That's up from $19 billion in July.": the previous sentence's metric, compared (see propose.py)."""
+    """"That's up from $19 billion in July.", "That's expected to grow to $4 billion by fiscal 2026": a
+    sentence opening with "That" / "This" / "It" and naming no metric speaks of the previous
+    sentence's metric; each figure of its kind is that metric's (compared, or a new value)."""
     previous = getattr(sentence, "previous", None)
-    if previous is None or not re.match(r"\s*(?:That|This|It)(?:'s|’s| is| was| has)\b", sentence.text):
+    opening = re.match(r"\s*(?:That|This|It)(?:'s|’s| is| was| has| will)\b", sentence.text)
+    if previous is None or previous.value is None or not opening:
         return []
-    found = []
+    found, text = [], sentence.text
     for amount in sentence.amounts:
-        if amount.change or amount.range or not COMPARED_WITH.search(sentence.text[max(0, amount.start - 60):amount.start]):
+        if amount.change or amount.range or amount.kind != previous.value.kind:
             continue
-        if previous.value is None or amount.kind != previous.value.kind:
+        if amount.kind != "count" and amount.unit != previous.value.unit:
             continue
-        reading = _compared_reading(sentence, previous, amount)
-        reading.start, reading.end, reading.words = 0, min(len(sentence.text), 6), sentence.text[:6]
-        reading.remarks.append(f"'{sentence.text[:6].strip()}' read as the previous sentence's {previous.metric or previous.wants}")
+        if COMPARED_WITH.search(text[max(0, amount.start - 60):amount.start]):
+            reading = _compared_reading(sentence, previous, amount)
+        else:
+            reading = _carried_value(sentence, previous, amount)
+        reading.start, reading.end, reading.words = opening.start(), opening.end(), opening.group().strip()
+        reading.remarks.append(f"'{opening.group().strip()}' read as the previous sentence's {previous.metric or previous.wants}")
         reading.doubts.append("the metric comes from the previous sentence")
         found.append(reading)
-        break
     return found
+
+
+def _carried_value(sentence, previous, amount):
+    metric = previous.metric or previous.wants
+    quantity = amount.quantity()
+    if not quantity["unit"]:
+        quantity["unit"] = previous.value.unit or "units"
+    guidance = _clause_guidance(sentence.text, amount.start, amount.end)
+    if previous.wants:
+        attributes = {"topic": previous.attributes.get("topic", metric) + (" (outlook)" if guidance else ""), "value": quantity}
+        kind = "note"
+    elif guidance:
+        kind, attributes = "guidance", {"metric": metric, "target": quantity}
+    else:
+        kind = "financial_result" if metric in rules.FINANCIAL_METRICS else "operating_metric"
+        attributes = {"metric": metric, "value": quantity}
+    return Reading(kind, 0, 0, "", amount.start, previous.metric, amount, attributes, entity=previous.entity,
+                   used=[amount], wants=previous.wants)
 
 
 OUTCOME = re.compile(r"\b(?P<outcome>improved|improving|narrowed|narrowing|widened|expanded|contracted|declined|deteriorated|"

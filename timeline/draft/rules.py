@@ -70,7 +70,8 @@ METRICS = [
                      r"營收|营收|營業收入|营业收入|總收入|总收入"), "money"),
     ("cash", _any(r"\bcash(?: and cash equivalents| and equivalents)?(?: and restricted cash)?\b(?! flow)",
                   r"\bcash (?:position|balance|reserves)\b", r"現金|现金"), "money"),
-    ("backlog", _any(r"\b(?:order )?backlog\b", r"\border book\b", r"在手訂單|在手订单"), "money"),
+    ("backlog", _any(r"\b(?:order )?backlog\b", r"\border book\b", r"\bpipeline of (?:orders|business|design wins)\b",
+                     r"\b(?:order|design[- ]win|revenue) pipeline\b", r"在手訂單|在手订单"), "money"),
     ("market_share", _any(r"\bmarket share\b", r"\bpenetration(?: rate)?s?\b", r"市佔率|市占率|滲透率|渗透率"), "percent"),
     ("shipments", _any(r"\bshipments?\b", r"\bshipped\b", r"\bship(?:s|ping)?\b(?! (?:with|to)\b)", r"\bunits sold\b", r"出貨|出货"), "units"),
     ("deliveries", _any(r"\bdeliver(?:ies|ed|ing|y)\b", r"交付"), "vehicles"),
@@ -162,6 +163,7 @@ KIND_RULES = [
     ("launch", _any(
         r"\blaunch(?:ed|es|ing)?\b", r"\bunveil(?:ed|s|ing)?\b", r"\bintroduc(?:ed|es|ing)\b", r"\bdebut(?:ed|s)?\b",
         r"\bstart(?:ed|s)? (?:of )?(?:mass |series )?production\b", r"\bSOP\b", r"\b(?:entered|enters|into) mass production\b",
+        r"\bmass production of\b",
         r"\bbegan (?:sales|deliveries|shipping|shipments|production)\b", r"\bwent on sale\b",
         r"\bdeliveries (?:are |were )?(?:expected )?to (?:begin|start)\b", r"\brol(?:led|ls|ling) out\b",
         r"\bupgraded\b", r"\breleased\b", r"\bshowcas(?:ed|es|ing)\b",
@@ -188,6 +190,7 @@ KIND_RULES = [
         r"\b(?:shipped|delivered|sold)\b[^.;]{0,60}?\bto\b(?! (?:support|help|enable|date)\b)",
         # "works with 59 automakers, including BMW, Honda and Stellantis": each one named is a customer
         r"\b(?:customers|clients|automakers|carmakers|OEMs)\b[^.;]{0,40}?\bincluding\b",
+        r"\b(?:used|deployed|adopted|installed|integrated) in\b[^.;]{0,60}?\bincluding\b",
         # "the Lynk & Co 07 comes integrated with our solution" (but "our stack is integrated with X's services"
         # is not a customer relation)
         r"\b(?:come|comes|came|is|are|was|were) (?:fully )?integrated with (?:our|its|the company's)\b",
