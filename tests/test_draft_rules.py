@@ -288,3 +288,38 @@ def test_each_proposal_says_how_sure_it_is_and_low_ones_come_last():
     revenue = next(e for e in bundle["events"] if e["attributes"].get("metric") == "revenue")
     assert revenue["review"].startswith("Confidence high")
     assert by_id(bundle)  # ids unique (make_draft checks the rest: quotes verbatim, amounts in their quotes)
+
+
+# ---- launches and sites the registry does not name ----
+
+@pytest.mark.parametrize("sentence,product,stage", [
+    ("Acme will launch driverless robotaxi services in 2026.", "driverless robotaxi services", "planned"),
+    ("Production is set to begin in August 2026.", "(not named in the sentence)", "start of production (planned)"),
+    ("Acme launched the Orbit platform in October 2025.", "Orbit platform", "launched"),
+])
+def test_launches_of_unregistered_products(sentence, product, stage):
+    reading = next(r for r in read_all(sentence) if r.kind == "launch")
+    assert (reading.attributes["product"], reading.attributes.get("stage")) == (product, stage)
+
+
+@pytest.mark.parametrize("sentence", [
+    "We talked about launches coming later this year.",
+    "Several new vehicles launched this quarter.",
+    "Vehicles that are launched globally will continue to grow.",
+])
+def test_launch_words_without_a_thing_launched_are_not_launches(sentence):
+    assert all(r.kind != "launch" for r in read_all(sentence))
+
+
+def test_a_start_of_production_listed_with_two_dates_is_proposed_for_each():
+    text = "LONDON – February 28, 2026 – Acme will supply motors.\nProduction is planned to start in August and October 2026.\n"
+    bundle = make_draft(text, index=INDEX)
+    launches = [e for e in bundle["events"] if e["kind"] == "launch"]
+    assert sorted(e["date"] for e in launches) == ["October 2026", "in August"]
+    assert all("the pairing is not stated" in e["review"] for e in launches)
+
+
+def test_a_new_facility_included_in_an_announcement():
+    reading = next(r for r in read_all("The growth includes a new battery facility in Leeds to support Globex.")
+                   if r.kind == "facility_opening")
+    assert reading.attributes["location"] == "Leeds"

@@ -258,7 +258,7 @@ def _launch(reading, sentence):
     choose_entities(reading, sentence)
     products = sentence.products()
     if not products:
-        return False
+        return _unnamed_launch(reading, sentence)
     if default and any(_owner(m.key, index) == default for m in products):
         # the document's company launches its product in someone's car: it is the entity,
         # the car is the vehicle and the carmaker the counterparty
@@ -279,6 +279,37 @@ def _launch(reading, sentence):
             reading.counterparty = Mention(owner, theirs[0].text, theirs[0].start, theirs[0].end, index.type_of(owner))
     for pattern, stage in rules.LAUNCH_STAGE:
         if pattern.search(sentence.text):
+            reading.attributes["stage"] = stage
+            break
+    return True
+
+
+NOT_A_THING = {"it", "them", "this", "that", "these", "those", "over", "both", "globally", "later", "soon", "next", "last",
+               "in", "on", "at", "to", "for", "with", "by", "from", "and", "successfully", "recently", "already", "new",
+               "earlier", "today", "here", "there", "worldwide", "again", "so", "as", "into", "across", "more", "several"}
+LAUNCHED_THING = re.compile(r"^\s*(?:the |a |an |its |our |their )?(?P<thing>(?:[\w&+-]+ ){0,5}?[\w&+-]+?)"
+                            r"(?=\s*(?:[,.;:(]|\s(?:in|on|at|to|for|with|by|from|and|which|that|this|next|across)\b|$))")
+
+
+def _unnamed_launch(reading, sentence):
+    """A launch or start of production whose product the registry does not know: the words after the
+    verb ("will launch driverless robotaxi services in 2026"), else none named (the curator names it)."""
+    text = sentence.text
+    verb = re.search(r"\b(?:launch|launched|launching|introduced|introduces|unveiled|unveils|debuted)$", reading.words, re.I)
+    after = LAUNCHED_THING.match(text[reading.end:]) if verb else None
+    thing = after["thing"].strip() if after else ""
+    first = thing.split(" ")[0].lower() if thing else ""
+    if thing and first not in NOT_A_THING and not re.fullmatch(r"\w{1,2}", thing):
+        reading.attributes["product"] = thing
+        reading.doubts.append(f"the product is the words after '{reading.words}', not a registry name")
+    elif re.search(r"\bproduction\b", reading.words, re.I):
+        reading.attributes["product"] = "(not named in the sentence)"
+        reading.doubts.append("the sentence does not name the product: name it from the context")
+        reading.remarks.append("the product is not named in the sentence: name it (see the sentences before)")
+    else:
+        return False
+    for pattern, stage in rules.LAUNCH_STAGE:
+        if pattern.search(text):
             reading.attributes["stage"] = stage
             break
     return True

@@ -12,6 +12,7 @@ Two promises every proposal keeps (tests/test_draft.py checks them on every draf
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -71,6 +72,7 @@ def propose(segment, context):
                 if r.entity is not None]
     measured = [r for r in readings if r.value is not None and not r.comparison]
     context.previous = measured[-1] if measured else None
+    readings = [copy for reading in readings for copy in _per_date(reading, found_dates, sentence)]
     several = len(readings) > 1
     events = []
     for reading in readings:
@@ -117,6 +119,31 @@ def _resolve_references(mentions, sentence, context):
     if named:
         context.subject = named[0].key
     return resolved
+
+
+DATES_LISTED = re.compile(r"^\s*(?:,|,?\s*and|,?\s*or)\s*$")
+
+
+def _per_date(reading, found_dates, sentence):
+    """"Production is planned to start in August and October 2025": a launch or an opening listed
+    with several dates is proposed once for each date (which item goes with which is not stated)."""
+    own = [d for d in found_dates if not d.comparison]
+    if reading.kind not in ("launch", "facility_opening") or len(own) < 2:
+        return [reading]
+    listed = [own[0]]
+    for mention in own[1:]:
+        if DATES_LISTED.match(sentence[listed[-1].end:mention.start]):
+            listed.append(mention)
+        else:
+            break
+    if len(listed) < 2:
+        return [reading]
+    copies = []
+    for mention in listed:
+        copy = dataclasses.replace(reading, anchor=mention.start, attributes=dict(reading.attributes),
+                                   doubts=list(reading.doubts) + ["one of several dates listed: the pairing is not stated"])
+        copies.append(copy)
+    return copies
 
 
 def _confidence(reading, date, segment, several):

@@ -151,6 +151,9 @@ KIND_RULES = [
         r"\b(?:factory|factories|plant|facility|facilities|headquarters|office|offices|site|campus|"
         r"(?:R&D|research|innovation|technology|engineering|data|delivery|service|development) cent(?:er|re)s?|"
         r"manufacturing (?:base|hub)|production line|gigafactory)\b",
+        # "the growth includes a new battery enclosures facility in Brampton"
+        r"\b(?:includes?|including|adds?|announced|plans?|building|will (?:build|open)) (?:a|its|the) new\b(?:\s[\w-]+){0,4}?\s"
+        r"(?:factory|plant|facility|site|campus|(?:R&D|research|engineering|technology) cent(?:er|re))\b",
         r"(?:開設|开设|啟用|启用|投產|投产|落成|開業|开业).{0,20}(?:工廠|工厂|總部|总部|中心|基地)|(?:工廠|工厂|總部|总部|中心|基地).{0,20}(?:開設|开设|啟用|启用|投產|投产|落成|開業|开业)")),
     ("headquarters", _any(
         r"\bheadquartered (?:in|at)\b", r"\bheadquarters (?:is|are|will be) (?:located )?(?:in|at)\b",
@@ -164,6 +167,9 @@ KIND_RULES = [
         r"\blaunch(?:ed|es|ing)?\b", r"\bunveil(?:ed|s|ing)?\b", r"\bintroduc(?:ed|es|ing)\b", r"\bdebut(?:ed|s)?\b",
         r"\bstart(?:ed|s)? (?:of )?(?:mass |series )?production\b", r"\bSOP\b", r"\b(?:entered|enters|into) mass production\b",
         r"\bmass production of\b",
+        # "Production is set to begin in August 2025", "mass production scheduled for March 2026"
+        r"\b(?:mass |series )?production (?:is |was )?(?:set|planned|scheduled|expected|due) (?:to (?:begin|start)|for)\b",
+        r"\bproduction (?:began|begins|started|starts|will (?:begin|start))\b",
         r"\bbegan (?:sales|deliveries|shipping|shipments|production)\b", r"\bwent on sale\b",
         r"\bdeliveries (?:are |were )?(?:expected )?to (?:begin|start)\b", r"\brol(?:led|ls|ling) out\b",
         r"\bupgraded\b", r"\breleased\b", r"\bshowcas(?:ed|es|ing)\b",
@@ -295,6 +301,8 @@ STATUS_WORDS = [  # (wording, status), first match wins
     (re.compile(r"\b(?:underway|in discussions?|discussions)\b", re.I), "in discussion"),
 ]
 LAUNCH_STAGE = [
+    (re.compile(r"\bproduction (?:is |was )?(?:set|planned|scheduled|expected|due) (?:to (?:begin|start)|for)\b|"
+                r"\bproduction will (?:begin|start)\b", re.I), "start of production (planned)"),
     (re.compile(r"\b(?:start(?:ed|s)? (?:of )?(?:mass |series )?production|SOP|mass production)\b", re.I), "start of production"),
     (re.compile(r"\bdeliveries\b", re.I), "deliveries"),
     (re.compile(r"\b(?:began|begin) sales\b|\bwent on sale\b", re.I), "sales began"),
