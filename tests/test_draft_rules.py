@@ -323,3 +323,11 @@ def test_a_new_facility_included_in_an_announcement():
     reading = next(r for r in read_all("The growth includes a new battery facility in Leeds to support Globex.")
                    if r.kind == "facility_opening")
     assert reading.attributes["location"] == "Leeds"
+
+
+def test_each_figure_takes_its_own_date_and_more_than_is_no_comparison():
+    text = ("LONDON – November 12, 2025 – Acme forecasts revenue of $1.3 billion for 2025.\n"
+            "That's expected to grow to more than $4 billion by 2027 and exceed $9 billion by 2031.\n")
+    bundle = make_draft(text, index=INDEX)
+    found = {(e["attributes"]["target"]["amount"], e["date"]) for e in bundle["events"] if e["kind"] == "guidance"}
+    assert found == {(1300000000, "2025"), (4000000000, "2027"), (9000000000, "2031")}

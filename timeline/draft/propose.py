@@ -202,7 +202,7 @@ def _choose_date(reading, found_dates, sentence, segment, context):
         and not ASIDE.search(sentence[min(d.end, reading.anchor):max(d.start, reading.anchor)])]
     # a date in an aside ("including the impact of the strike in October") dates the aside only
     outside = [d for d in found_dates if not ASIDE.search(sentence[min(d.end, reading.anchor):max(d.start, reading.anchor)])]
-    mention = when.nearest(in_clause, reading.anchor) or when.nearest(outside, reading.anchor)
+    mention = _nearest(in_clause, reading) or _nearest(outside, reading)
     if mention is not None:
         return ChosenDate(mention.text, mention.span, mention.note, mention, mention.note)
     if segment.intro:
@@ -225,6 +225,22 @@ def _choose_date(reading, found_dates, sentence, segment, context):
     return ChosenDate(context.published_on.isoformat(), _day(context.published_on),
                       "no date in the sentence; dated by the publication date",
                       check="the sentence has no date: find when this happened (the publication date stands in)")
+
+
+def _nearest(mentions, reading):
+    """The date nearest the fact: a date after a figure counts from the figure's end ("$9 billion by
+    fiscal 2031"), a date before it from its start."""
+    candidates = [m for m in mentions if not m.comparison]
+    if not candidates:
+        return None
+    end = reading.value.end if reading.value is not None and reading.value.start == reading.anchor else reading.anchor
+
+    def distance(mention):
+        if mention.start <= reading.anchor < mention.end:
+            return 0
+        return mention.start - end if mention.start >= end else reading.anchor - mention.end + 1
+
+    return min(candidates, key=lambda m: (distance(m), m.start))
 
 
 def _publication_date(context, why):

@@ -80,7 +80,7 @@ END_OF_REPORTING = re.compile(r"\b(?:the )?end of the (?:quarter|period|reportin
 PREVIOUS_QUARTER = re.compile(r"\b(?:the )?(?:last|previous|prior|preceding) quarter\b|上個?季度?", re.IGNORECASE)
 # "up from 22.9% last quarter", "compared with a net loss of US$15.2 million in the same period last year",
 # "an increase over 2023" ("over" only right before the date: "over US$1.1 billion in 2024" is a qualifier)
-COMPARISON_BEFORE = re.compile(r"\b(?:from|compared (?:to|with)|versus|vs\.?|than|against)\s+"
+COMPARISON_BEFORE = re.compile(r"\b(?:from|compared (?:to|with)|versus|vs\.?|(?<!more )(?<!less )(?<!fewer )(?<!greater )(?<!rather )than|against)\s+"
                                r"(?:an? (?:net )?(?:loss|profit|gain|income) of\s+)?(?:[^\s;]*[^\s,;]\s+){0,3}?"
                                r"(?:in\s+|during\s+|for\s+)?(?:the\s+)?$|\bover\s+(?:the\s+)?$", re.IGNORECASE)
 
