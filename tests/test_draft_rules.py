@@ -331,3 +331,8 @@ def test_each_figure_takes_its_own_date_and_more_than_is_no_comparison():
     bundle = make_draft(text, index=INDEX)
     found = {(e["attributes"]["target"]["amount"], e["date"]) for e in bundle["events"] if e["kind"] == "guidance"}
     assert found == {(1300000000, "2025"), (4000000000, "2027"), (9000000000, "2031")}
+
+
+def test_a_flow_of_cash_is_not_a_cash_balance():
+    reading = read_all("Generated net cash from operating activities of $197 million in the six months ended July 1, 2023.")[0]
+    assert (reading.kind, reading.wants, reading.attributes["value"]["amount"]) == ("note", "operating_cash_flow", 197000000)
