@@ -336,3 +336,9 @@ def test_each_figure_takes_its_own_date_and_more_than_is_no_comparison():
 def test_a_flow_of_cash_is_not_a_cash_balance():
     reading = read_all("Generated net cash from operating activities of $197 million in the six months ended July 1, 2023.")[0]
     assert (reading.kind, reading.wants, reading.attributes["value"]["amount"]) == ("note", "operating_cash_flow", 197000000)
+
+
+def test_one_certification_per_standard_and_one_leadership_per_role():
+    readings = read_all("Acme was granted three certifications: ASPICE v4.0 CL3, ISO9001 and ISO14001 in May 2025.")
+    assert [r.attributes["standard"] for r in readings] == ["ASPICE v4.0", "ISO9001", "ISO14001"]
+    assert [r.attributes.get("level") for r in read_all("Acme obtained ISO 26262 ASIL-D certification in May 2025.")] == ["ASIL-D"]

@@ -272,7 +272,8 @@ def _distinct(readings):
                reading.counterparty.key if reading.counterparty else None,
                tuple(sorted((a.start, a.end) for a in reading.used)), reading.comparison)
         if reading.kind not in ("financial_result", "operating_metric", "guidance", "note") and not reading.used:
-            key = key[:3] + key[3:5]
+            key = key[:5] + tuple(sorted((k, str(v)) for k, v in reading.attributes.items()
+                                         if k in ("standard", "product", "vehicle")))
         if key in seen:
             continue
         seen.add(key)
@@ -301,6 +302,22 @@ def _listed_entities(reading, sentence):
             copy.doubts.append(f"one of a list of parties ('{mention.text}')")
             extra.append(copy)
         previous = mention
+    return extra
+
+
+def _listed_standards(reading, sentence):
+    """"granted three certifications: ASPICE CL3, ISO 9001 and ISO 14001": one event per standard."""
+    standards = [s.strip() for s in rules.STANDARD.findall(sentence.text)]
+    extra = []
+    for standard in dict.fromkeys(standards[1:]):
+        if standard == reading.attributes.get("standard") or rules.LEVEL.fullmatch(standard):
+            continue  # "ISO 26262 ASIL-D": ASIL-D is the level, not a second standard
+        copy = Reading(reading.kind, reading.start, reading.end, reading.words, reading.anchor,
+                       attributes={"standard": standard}, entity=reading.entity, counterparty=reading.counterparty)
+        copy.doubts.append(f"one of {len(set(standards))} standards named")
+        extra.append(copy)
+    if extra:
+        reading.remarks[:] = [r for r in reading.remarks if "one event each" not in r]
     return extra
 
 
@@ -336,6 +353,8 @@ def _listed_parties(reading, sentence):
     with the counterparty (names separated only by commas and "and")."""
     if reading.kind == "launch":
         return _listed_products(reading, sentence)
+    if reading.kind == "certification":
+        return _listed_standards(reading, sentence)
     extra = _listed_entities(reading, sentence)
     first = reading.counterparty
     if first is None or first.pronoun or first.start < 0 or reading.kind not in rules.LIST_KINDS:

@@ -334,7 +334,7 @@ def _customer(reading, sentence):
 
 def _leadership(reading, sentence):
     text = sentence.text
-    role = rules.ROLE.search(text)
+    role = rules.ROLE.search(text, max(0, reading.start - 1)) or rules.ROLE.search(text)  # this match's role
     lower = rules.ROLE_LOWER.search(text)
     before = rules.PERSON_BEFORE_ROLE.search(text[:lower.start()]) if lower else None
     if lower and before and (not role or lower.start() < role.start()):
@@ -343,7 +343,9 @@ def _leadership(reading, sentence):
         return False
     people = [m for m in sentence.mentions if m.type == "person"]
     if people:
-        reading.counterparty = min(people, key=lambda m: abs(m.start - role.start()))
+        # "Chief Operating Officer, Peter Cirino": the name right after the role first, else the nearest
+        right_after = [m for m in people if 0 <= m.start - role.end() <= 3]
+        reading.counterparty = (right_after or [min(people, key=lambda m: abs(m.start - role.start()))])[0]
     else:
         named = rules.PERSON_NAME.search(text)
         if role is lower and before:
