@@ -345,8 +345,8 @@ def bench_draft(results):
     except Exception as error:  # another team's measurement: report it, keep the run going
         results.add("draft quality", None, "", note=f"draft_quality.run() failed: {error!r}")
         return
-    for row in rows:
-        results.add(row["name"], row["value"], row.get("unit", ""))
+    for row in rows:  # batch A's score beside the seeds' (its reference) where documents/ is present
+        results.add(row["name"], row["value"], row.get("unit", ""), row.get("reference"))
 
 
 def main(argv=None):

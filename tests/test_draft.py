@@ -144,9 +144,15 @@ NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 SCALES = (1, 1e3, 1e4, 1e6, 1e8, 1e9, 1e12)  # as written, thousand, 萬, million, 億, billion, trillion
 
 
+WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+         "eleven": 11, "twelve": 12, "dozen": 12, "twenty": 20, "thirty": 30, "fifty": 50, "hundred": 100, "a": 1}
+
+
 def written_in(amount, quote):
-    """Whether a proposed amount is one of the quote's numbers at some scale."""
+    """Whether a proposed amount is one of the quote's numbers at some scale (digits, or words:
+    "two projects", "a million chips")."""
     numbers = [float(n.replace(",", "")) for n in NUMBER.findall(quote)]
+    numbers += [WORDS[w.lower()] for w in re.findall(r"[A-Za-z]+", quote) if w.lower() in WORDS]
     return any(math.isclose(abs(amount), n * scale, rel_tol=1e-9) for n in numbers for scale in SCALES)
 
 
@@ -432,7 +438,7 @@ def test_yaml_is_block_style_with_double_quoted_quotes_and_unicode_kept():
     assert "\nevents:\n- id: " in text and "\n  quote: \"本季營收為人民幣13億元,年增31%。\"" in text
     assert "\\u" not in text
     assert "value: {amount: 1300000000, unit: CNY}" in text
-    assert "status: draft" in text and "  review: \"Check " in text
+    assert "status: draft" in text and "  review: \"Confidence " in text and ". Check " in text
 
 
 # ---- the command ----

@@ -183,13 +183,18 @@ def test_unknown_name_offers_close_matches():
 # ---- kind rules ----
 
 def read(sentence, default="acme", reporting=None):
+    readings = read_all(sentence, default, reporting)
+    return readings[0] if readings else None
+
+
+def read_all(sentence, default="acme", reporting=None):
     mentions = INDEX.mentions(sentence, default)
     found_dates = when.find_dates(sentence, BASE, reporting=reporting)
     skip = [(m.start, m.end) for m in mentions if any(c.isdigit() for c in m.text)] + [(d.start, d.end) for d in found_dates]
     amounts = find_amounts(sentence, skip)
     own = [d for d in found_dates if not d.comparison]
     facts = classify.Sentence(sentence, amounts, mentions, INDEX, default)
-    return classify.read(facts, dated=bool(own), future=any(d.span.valid_to > BASE for d in own), figure_notes=True)[0]
+    return classify.read_all(facts, dated=bool(own), future=any(d.span.valid_to > BASE for d in own), figure_notes=True)
 
 
 @pytest.mark.parametrize("sentence,kind,metric", [
@@ -263,7 +268,7 @@ def test_loss_figures_and_changes_have_signs():
     assert reading.attributes["basis"] == "non-GAAP"
 
 
-def test_other_figures_of_the_sentence_are_reported():
-    reading = read("Gross profit was $30 million, which translates into a gross margin of 23%.")
-    assert reading.metric == "gross_profit"
-    assert any("gross_margin 23%" in remark for remark in reading.remarks)
+def test_each_figure_of_the_sentence_is_a_reading():
+    readings = read_all("Gross profit was $30 million, which translates into a gross margin of 23%.")
+    assert [(r.metric, r.attributes["value"]["amount"]) for r in readings] == [("gross_profit", 30000000), ("gross_margin", 23)]
+    assert all(any("one of 2 figures" in doubt for doubt in r.doubts) for r in readings)

@@ -582,6 +582,11 @@ def draft(ctx, document, source_key, title, publisher, url, published_on, entity
     index, _ = drafting.load_index(ctx.obj["db"])
     bundle = drafting.draft_file(document, source_key=source_key, index=index, title=title, publisher=publisher,
                                  url=url, published_on=published_on, entity=entity, language=language)
+    # a document already cited: drafting it again is allowed (a second look), but say so
+    known = drafting.known_sources(ctx.obj["db"], bundle["source"].get("sha256"))
+    if known:
+        click.echo(f"Warning: {Path(document).name} is already a source in the database: "
+                   f"{', '.join(known)} (same sha256)", err=True)
     text = drafting.to_yaml(bundle, document=Path(document).name)
     if output:
         outputs.write_text(output, text, force, make_parents=True)

@@ -2,21 +2,31 @@
 
 The drafter reads a press release, news story, earnings-call transcript or
 interleaved machine translation sentence by sentence and proposes one event for
-each sentence that states a dated corporate fact.  The result is a bundle in the
-normal import format, marked as a draft: `status: draft` on the source and a
-`review:` note on each event saying what the curator must check.  `timeline
-import` refuses it until those marks are removed (validation.make_source and
-validation.make_event), so nothing machine-read enters the log unreviewed.
+each dated corporate fact a sentence, list item or table cell states (a sentence
+may state several: each metric with its value, a figure it compares with, each
+party of a list).  The result is a bundle in the normal import format, marked as
+a draft: `status: draft` on the source and a `review:` note on each event, which
+opens with the drafter's confidence ("Confidence low, 0.42 (a figure no rule
+recognises; the date is inferred).") and says what the curator must check; low-
+confidence proposals come last.  `timeline import` refuses the bundle until those
+marks are removed (validation.make_source and validation.make_event), so nothing
+machine-read enters the log unreviewed.  Facts the vocabulary cannot hold yet
+(a metric it lacks, a range, a change without a level, an outcome without a
+figure) are proposed as `note` events whose review note names what they want.
 
-    segment.py   document layouts -> sentences with their offsets
-    when.py      dates in context, the reporting period
-    amounts.py   money, percentages and counts, normalised
+    segment.py   document layouts -> sentences, list items, table rows and cells, with their offsets
+    when.py      dates in context (relative, inferred, fiscal), the reporting period
+    amounts.py   money, percentages and counts (also in words), ranges, normalised
     mentions.py  entity mentions through the registry's names and aliases
-    rules.py     the wording of each kind and metric (data)
-    classify.py  a sentence -> its reading: kind, metric, value
+    rules.py     the wording of each kind and metric (data: METRICS is THE metric wording table)
+    classify.py  a sentence -> its readings: kind, metric, value, one per fact
     kinds.py     per kind: entity, counterparty, attributes
-    propose.py   a reading -> an event: date, quote, summary, review note
+    propose.py   readings -> events: date, quote, summary, confidence, review note; coreference
     writer.py    YAML output
+
+Robustness: a document over MAX_BYTES is refused (at most MAX_BYTES + 1 bytes are
+read), and every rule works on pieces of at most segment.MAX_SENTENCE characters,
+so drafting is linear in the document's length.
 
 `draft_bundle` is the library call; the CLI only reads the file and writes the YAML.
 """
@@ -32,21 +42,30 @@ from ..errors import TimelineError
 from . import propose as proposing
 from . import segment as segmenting
 from . import when
-from .mentions import EntityIndex, load_index
+from .mentions import EntityIndex, known_sources, load_index
 from .writer import to_yaml
 
-__all__ = ["draft_bundle", "draft_file", "load_index", "EntityIndex", "to_yaml", "strip_draft_marks"]
+__all__ = ["draft_bundle", "draft_file", "load_index", "EntityIndex", "to_yaml", "strip_draft_marks",
+           "MAX_BYTES", "known_sources"]
 
 LANGUAGES = ("en", "zh")
+# a press release is tens of kilobytes, a long call transcript a few hundred: anything over this
+# is not a document to draft from (and /dev/zero must not be read until memory runs out)
+MAX_BYTES = 5 * 1024 * 1024
 
 
-def draft_file(path, **options):
-    """`draft_bundle` for a document file; the source's sha256 is the file's."""
+def draft_file(path, max_bytes=MAX_BYTES, **options):
+    """`draft_bundle` for a document file; the source's sha256 is the file's.  At most
+    `max_bytes` + 1 bytes are read: a longer file is refused, whatever it is."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
     except OSError as error:
         raise TimelineError(error.strerror or str(error), str(path)) from None
+    if len(data) > max_bytes:
+        raise TimelineError(f"the document is over {max_bytes / 1024 / 1024:g} MB "
+                            f"({max_bytes:,} bytes), too large to draft from", str(path))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -64,15 +83,22 @@ def draft_bundle(text, *, source_key, index=None, title=None, publisher=None, ur
     """
     if language not in LANGUAGES:
         raise TimelineError(f"unknown language '{language}' (expected one of {', '.join(LANGUAGES)})")
+    if len(text) > MAX_BYTES:
+        raise TimelineError(f"the document is over {MAX_BYTES / 1024 / 1024:g} MB, too large to draft from")
     index = index if index is not None else EntityIndex([])
     layout = segmenting.read_layout(text, language)
     published, published_text, how_dated = _publication_date(published_on, layout)
     default_entity = _default_entity(entity, index, text)
     fiscal_year_end = index.fiscal_year_end(default_entity) if default_entity else "12-31"
     reporting = when.reporting_period(text, layout.front_matter or (layout.title or ""), published, fiscal_year_end)
-    context = proposing.Context(index, default_entity, published, fiscal_year_end, reporting, language)
-    events = [e for e in (proposing.propose(s, context) for s in layout.segments) if e is not None]
+    if reporting is None:
+        reporting = when.call_period(text, published, layout.kind == "transcript")
+    context = proposing.Context(index, default_entity, published, fiscal_year_end, reporting, language,
+                                coreference=layout.kind == "article" and not entity)
+    events = [e for s in layout.segments for e in proposing.propose(s, context)]
     events = _merge_repeats(events)
+    # low-confidence proposals are still proposed, after the others
+    events.sort(key=lambda e: e["_confidence"] < proposing.LOW)
     _assign_ids(events)
     source = _source(source_key, title, publisher, url, published_text, how_dated, layout, language, sha256,
                      reporting, default_entity, entity, index)
@@ -122,26 +148,35 @@ def fact_key(event):
     """What makes two proposals the same fact: who, what kind, which figures or things, when."""
     attributes = event["attributes"]
     distinct = {k: v for k, v in attributes.items() if k not in FREE_TEXT}
+    if "metric" in attributes and ("value" in distinct or "target" in distinct):
+        # a figure stated again with or without its change ("revenue was $X" in the Q&A) is the same figure
+        distinct = {k: v for k, v in distinct.items() if k in ("metric", "value", "target", "segment")}
     return (event["entity"], event.get("counterparty"), event["kind"], json.dumps(distinct, sort_keys=True),
             event["_chosen_date"].span)
 
 
 def _merge_repeats(events):
     """A fact stated again (the CEO's figure repeated by the CFO, a Q&A recap) is proposed once:
-    the first statement is kept and its review note points to the repeats."""
-    kept, first = [], {}
+    the first statement is kept and its review note points to the first repeat and counts the others."""
+    kept, first, repeats = [], {}, {}
     for event in events:
         key = fact_key(event)
         if key[3] == "{}" and key[1] is None:
             kept.append(event)  # nothing tells this fact apart ("secured new project wins"): never merged
             continue
         if key in first:
-            original = first[key]
-            repeat = event["quote"] if len(event["quote"]) <= 80 else event["quote"][:77] + "…"
-            original["review"] = original["review"][:-1] + f"; the same fact is stated again: \"{repeat}\"."
+            repeats.setdefault(id(first[key]), []).append(event) if len(repeats.get(id(first[key]), [])) < 1 else None
+            first[key]["_repeats"] = first[key].get("_repeats", 0) + 1
             continue
         first[key] = event
         kept.append(event)
+    for event in kept:
+        count = event.pop("_repeats", 0)
+        if count:
+            quote = repeats[id(event)][0]["quote"]
+            repeat = quote if len(quote) <= 80 else quote[:77] + "…"
+            again = "again" if count == 1 else f"{count} more times"
+            event["review"] = event["review"][:-1] + f"; the same fact is stated {again}: \"{repeat}\"."
     return kept
 
 

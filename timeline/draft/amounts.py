@@ -19,17 +19,19 @@ from .. import vocabulary
 from ..errors import TimelineError
 
 NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-CURRENCY_PREFIX = r"US\$|HK\$|S\$|A\$|C\$|RMB ?|USD ?|CNY ?|EUR ?|GBP ?|HKD ?|SEK ?|JPY ?|€|£|¥|\$"
+# letter prefixes only at a word's start: "EPS$0.13" is $0.13, not S$ (Singapore dollars)
+CURRENCY_PREFIX = r"(?<![A-Za-z])(?:US\$|HK\$|S\$|A\$|C\$|RMB ?|USD ?|CNY ?|EUR ?|GBP ?|HKD ?|SEK ?|JPY ?)|€|£|¥|\$"
 SCALE = r"trillion|billion|million|thousand|bn|mn|[mbk](?![\w])"
 CURRENCY_SUFFIX = r"US dollars|dollars|yuan|renminbi|RMB|USD|CNY|EUR|euros?|GBP|HKD|SEK|JPY"
 CURRENCY_WORDS = {"us dollars": "USD", "dollars": "USD", "yuan": "CNY", "renminbi": "CNY", "rmb": "CNY",
                   "euro": "EUR", "euros": "EUR", "s$": "SGD", "a$": "AUD", "c$": "CAD"}
 
-MONEY = re.compile(rf"(?P<prefix>{CURRENCY_PREFIX})(?P<number>{NUMBER})(?:\s?(?P<scale>{SCALE}))?"
+MONEY = re.compile(rf"(?P<prefix>{CURRENCY_PREFIX})(?P<neg>\()?(?P<number>{NUMBER})(?(neg)\))(?:\s?(?P<scale>{SCALE}))?"
                    rf"|(?<![\w.$])(?P<number2>{NUMBER})\s?(?P<scale2>{SCALE})?\s(?P<suffix>{CURRENCY_SUFFIX})\b",
                    re.IGNORECASE)
 PERCENT = re.compile(rf"(?<![\w.])(?P<number>{NUMBER})(?:\s?%|\s?(?:percent|per cent)\b)(?P<ish>-ish)?"
-                     rf"|(?<![\w.])(?P<points>{NUMBER})\s?(?:percentage points?|pp|ppts?)\b", re.IGNORECASE)
+                     rf"|(?<![\w.])(?P<points>{NUMBER})\s?(?:percentage points?|pp|ppts?|points?)\b"
+                     rf"|(?<![\w.])(?P<bps>{NUMBER})[\s-]?(?:basis[\s-]points?|bps)\b", re.IGNORECASE)
 # Count nouns and the vocabulary unit each one is stored as.
 COUNT_NOUNS = {
     "units": "units", "unit": "units", "sets": "units", "modules": "units", "systems": "units", "chips": "units",
@@ -39,16 +41,25 @@ COUNT_NOUNS = {
     "engineers": "employees", "patents": "patents", "patent applications": "patents", "shares": "shares",
     "countries": "countries", "markets": "markets", "projects": "projects", "programs": "projects",
     "programmes": "projects", "people": "people", "users": "people", "times": "times", "tops": "TOPS",
-    "days": "days", "months": "months", "years": "years",
+    "days": "days", "months": "months", "years": "years", "jobs": "people", "new jobs": "people",
+    "design wins": "projects", "design-wins": "projects", "design ins": "projects",
 }
 _NOUNS = "|".join(sorted(COUNT_NOUNS, key=len, reverse=True))
+# numbers written as words: "two projects", "a dozen brands", "a million chips" ("a" only before a scale)
+WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                "ten": 10, "eleven": 11, "twelve": 12, "a dozen": 12, "dozen": 12, "twenty": 20, "thirty": 30,
+                "fifty": 50, "a hundred": 100, "hundred": 100, "a": 1}
+WORD_NUMBER = (r"(?:a dozen|a hundred|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|fifty"
+               r"|a(?=\s(?:trillion|billion|million|thousand)\b))")
 # "17 automotive OEMs", "16,788,321 newly issued ordinary shares", "10 vehicle programs" (the last noun counts)
 COUNT = re.compile(
-    rf"(?<![\w.$€£¥])(?P<number>{NUMBER})(?:\s?(?P<scale>trillion|billion|million|thousand)(?![\w]))?"
+    rf"(?<![\w.$€£¥])(?P<number>{NUMBER}|(?<![\w-]){WORD_NUMBER}(?![\w-]))(?:\s?(?P<scale>trillion|billion|million|thousand)(?![\w]))?\+?"
     rf"(?P<between>(?:[\s-]+[a-z][a-z-]*){{0,3}}?)\s+(?P<noun>{_NOUNS})\b(?![\s-]+(?:{_NOUNS})\b)",
     re.IGNORECASE)
 BARE_SCALED = re.compile(rf"(?<![\w.$€£¥])(?P<number>{NUMBER})\s?(?P<scale>trillion|billion|million|thousand)\b",
                          re.IGNORECASE)
+COMPARED_NUMBER = re.compile(rf"\b(?:up|down|increased|decreased|rose|fell|grew|compared|versus|vs\.?) (?:from|with|to)?\s*"
+                             rf"(?P<number>\d{{1,3}}(?:,\d{{3}})+|\d+)(?![\d.,%]|\s?(?:{SCALE}|{CURRENCY_SUFFIX})\b)", re.IGNORECASE)
 CHINESE_AMOUNT = re.compile(rf"(?P<prefix>人民幣|人民币|美元|港元|US\$|\$|RMB)?\s*(?P<number>{NUMBER})\s*"
                             r"(?P<scale>萬億|万亿|億|亿|萬|万|千)?\s*(?P<unit>美元|港元|元|輛|辆|台|套|家|個|个|名|項|项|%|％)")
 CHINESE_SCALES = {"萬億": 10**12, "万亿": 10**12, "億": 10**8, "亿": 10**8, "萬": 10**4, "万": 10**4, "千": 10**3}
@@ -75,7 +86,7 @@ QUALIFIER_AFTER = [(re.compile(r"^\s*(?:at least|or more|and above|plus)\b|^\+",
 # "improved by RMB14 million", "increased by $3 million": the size of a change, not a level
 DELTA_BEFORE = re.compile(r"\b(?:improved|increased|decreased|grew|rose|fell|declined|dropped|narrowed|widened|"
                           r"reduced|up|down|higher|lower)\s+(?:by\s+)?(?:about\s+|approximately\s+|nearly\s+)?$"
-                          r"|\b(?:an? )?(?:increase|decrease|improvement|reduction|decline) of\s+$", re.IGNORECASE)
+                          r"|\b(?:an? )?(?:increase|decrease|improvement|reduction|decline) of\s+$|\bby\s+[+-]$|[+-]$", re.IGNORECASE)
 DECREASE = re.compile(r"\b(?:down|decrease[sd]?|decreasing|decline[sd]?|declining|fell|fall(?:ing|s)?|drop(?:ped|s)?|"
                       r"lower|reduced?|reducing|reduction|cut|shr[au]nk|contract(?:ed|ion)|negative)\b|下降|減少|减少|下滑|降低|年減|年减|季減|季减",
                       re.IGNORECASE)
@@ -83,6 +94,7 @@ INCREASE = re.compile(r"\b(?:up|increase[sd]?|increasing|grew|grow(?:th|ing|s)?|
                       r"climb(?:ed|ing|s)?|jump(?:ed|s)?|surge[sd]?|improve(?:d|ment|s)?|expan(?:ded|sion))\b|增長|增长|成長|成长|增加",
                       re.IGNORECASE)
 YEAR_OVER_YEAR = re.compile(r"\b(?:year[- ]over[- ]year|year[- ]on[- ]year|YoY|y/y|from a year (?:earlier|ago)|"
+                            r"(?:over|from|versus|vs\.?|compared (?:to|with)) (?:the )?(?:prior|previous|last) year|"
                             r"(?:compared (?:to|with)|versus|vs\.?|over) (?:the )?(?:same (?:period|quarter) (?:of )?last year|a year (?:earlier|ago))|"
                             r"annual(?:ly)?)\b|年增|年減|年减|同比|年成長|年成长|較去年|较去年", re.IGNORECASE)
 SEQUENTIAL = re.compile(r"\b(?:sequential(?:ly)?|quarter[- ]over[- ]quarter|quarter[- ]on[- ]quarter|QoQ|q/q|"
@@ -106,6 +118,8 @@ class Amount:
     kind: str = "count"            # money, percent, count
     change: str | None = None      # yoy, qoq or delta (no period) when the sentence presents it as a change
     noun: str | None = None        # the count noun as written ("OEMs")
+    range: bool = False            # one end of a range ("from $200 ... to $3,000", "three to four years")
+    words: bool = False            # written in words ("two projects", "a million chips")
 
     def quantity(self, negate=False):
         value = {"amount": -self.amount if negate else self.amount, "unit": self.unit}
@@ -139,8 +153,9 @@ def _money(sentence):
             quantity = vocabulary.parse_quantity(f"{number} {scale or ''} {_unit_code(unit)}")
         except TimelineError:
             continue
+        amount = -quantity["amount"] if match["neg"] else quantity["amount"]  # "$(0.04)" is negative
         yield Amount(match.group().strip(), match.start(), match.start() + len(match.group().strip()),
-                     quantity["amount"], quantity["unit"], kind="money")
+                     amount, quantity["unit"], kind="money")
 
 
 def _unit_code(unit):
@@ -153,6 +168,10 @@ def _unit_code(unit):
 
 def _percentages(sentence):
     for match in PERCENT.finditer(sentence):
+        if match["bps"]:  # "90 basis points" is 0.9 percentage points
+            yield Amount(match.group(), match.start(), match.end(), _tidy(_number(match["bps"]) / 100), "percentage_points",
+                         kind="percent")
+            continue
         if match["points"]:
             yield Amount(match.group(), match.start(), match.end(), _number(match["points"]), "percentage_points",
                          kind="percent")
@@ -170,9 +189,17 @@ def _counts(sentence):
         if re.search(r"\b(?:top|Top|first|last|next|past)\s+$", sentence[:match.start()]):
             continue  # "top 10 OEMs", "the past 3 years": a rank or a span, not a count
         noun = match["noun"]
-        amount = _number(number) * _scale(match["scale"])
+        words = not number[0].isdigit()
+        if words and number.lower() == "one" and not match["scale"] and re.match(r"\s+of\b", sentence[match.end("number"):]):
+            continue
+        amount = (WORD_NUMBERS[number.lower()] if words else _number(number)) * _scale(match["scale"])
         yield Amount(match.group(), match.start(), match.end(), _tidy(amount), COUNT_NOUNS[noun.lower()],
-                     kind="count", noun=noun)
+                     kind="count", noun=noun, words=words)
+    for match in COMPARED_NUMBER.finditer(sentence):
+        # "up from 160,000 in 2020": a count whose noun is the compared figure's; the caller gives the unit
+        if not _is_year(match["number"]):
+            yield Amount(match["number"], match.start("number"), match.end("number"), _tidy(_number(match["number"])), "",
+                         kind="count")
     for match in BARE_SCALED.finditer(sentence):
         # "12 million" with no noun: the caller gives it the unit its metric implies
         yield Amount(match.group(), match.start(), match.end(), _tidy(_number(match["number"]) * _scale(match["scale"])),
@@ -191,6 +218,8 @@ def _chinese_amounts(sentence):
 
 
 def _number(text):
+    if text.lower() in WORD_NUMBERS:
+        return WORD_NUMBERS[text.lower()]
     digits = text.replace(",", "")
     return float(digits) if "." in digits else int(digits)
 
@@ -231,6 +260,8 @@ def _with_context(sentence, amount, all_amounts):
         if pattern.search(before):
             qualifier = name
             break
+    if qualifier is None and "+" in amount.text:
+        qualifier = "at_least"  # "400+ TOPS"
     if qualifier is None:
         for pattern, name in QUALIFIER_AFTER:
             if pattern.search(sentence[amount.end:amount.end + 15]):
@@ -242,7 +273,31 @@ def _with_context(sentence, amount, all_amounts):
     elif amount.kind == "money" and DELTA_BEFORE.search(sentence[max(0, amount.start - 40):amount.start]):
         change = _change_period(sentence, amount, all_amounts) or "delta"
     return Amount(amount.text, amount.start, amount.end, amount.amount, amount.unit, qualifier, amount.kind,
-                  change, amount.noun)
+                  change, amount.noun, _in_range(sentence, amount, all_amounts), amount.words)
+
+
+RANGE_BETWEEN = re.compile(r"^\s*(?:to|-|–|—)\s*(?:up to\s+|as (?:much|many) as\s+)?$", re.IGNORECASE)
+RANGE_FROM = re.compile(r"\b(?:from|between|ranges? from|ranging from)\s+\S*\s*$", re.IGNORECASE)
+RANGE_WORDS = re.compile(r"(?<![\w-])(?:one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(?:to|-|–)\s+"
+                         r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d+)\s+\w+", re.IGNORECASE)
+
+
+def _in_range(sentence, amount, all_amounts):
+    """Whether an amount is one end of a range: "$200 to $3,000", "from $200 for small cars to up to
+    $3,000", "three to four years" (a range is never one value)."""
+    for other in all_amounts:
+        if other is amount or other.kind != amount.kind:
+            continue
+        first, second = (amount, other) if amount.start < other.start else (other, amount)
+        between = sentence[first.end:second.start]
+        if RANGE_BETWEEN.match(between):
+            return True
+        if len(between) <= 80 and RANGE_FROM.search(sentence[max(0, first.start - 20):first.start]) and \
+                re.search(r"\b(?:to|and)\s+(?:up to\s+)?$", between, re.IGNORECASE):
+            return True
+    window = sentence[max(0, amount.start - 20):amount.end + 20]
+    return any(m.start() <= amount.start - max(0, amount.start - 20) < m.end() or
+               m.start() < amount.end - max(0, amount.start - 20) <= m.end() for m in RANGE_WORDS.finditer(window))
 
 
 def _change_period(sentence, amount, all_amounts):

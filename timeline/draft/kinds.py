@@ -105,7 +105,8 @@ def _prefer_default(reading, sentence):
               and not (default and _related(m.key, default, index))]
     if named_default:
         reading.entity = named_default[0]
-        reading.counterparty = others[0] if others else _vehicle_owner(sentence, default) or reading.counterparty
+        after = [m for m in others if m.start >= reading.start]  # the party named after the wording first
+        reading.counterparty = (after or others or [None])[0] or _vehicle_owner(sentence, default) or reading.counterparty
 
 
 def _vehicle_owner(sentence, supplier):
@@ -185,11 +186,17 @@ def _contract(reading, sentence):
     return True
 
 
+WON = re.compile(r"\b(?:secured|won|wins|achieved|received|added|landed|announced|awarded|new|signed|with)\b", re.IGNORECASE)
+
+
 def _design_win(reading, sentence):
     _contract(reading, sentence)
     reading.attributes.pop("amount", None)
     _products_and_vehicles(reading, sentence)
-    return True
+    # "after a design win" in general is how the business works, not a win: it needs a party or a winning verb
+    won = WON.search(sentence.text[max(0, reading.start - 40):reading.end + 6])
+    return bool(won or reading.counterparty is not None or "customer_type" in reading.attributes or sentence.mentions
+                and any(m.type == "product" for m in sentence.mentions))
 
 
 def _certification(reading, sentence):
@@ -251,7 +258,7 @@ def _launch(reading, sentence):
     choose_entities(reading, sentence)
     products = sentence.products()
     if not products:
-        return False
+        return _unnamed_launch(reading, sentence)
     if default and any(_owner(m.key, index) == default for m in products):
         # the document's company launches its product in someone's car: it is the entity,
         # the car is the vehicle and the carmaker the counterparty
@@ -277,6 +284,37 @@ def _launch(reading, sentence):
     return True
 
 
+NOT_A_THING = {"it", "them", "this", "that", "these", "those", "over", "both", "globally", "later", "soon", "next", "last",
+               "in", "on", "at", "to", "for", "with", "by", "from", "and", "successfully", "recently", "already", "new",
+               "earlier", "today", "here", "there", "worldwide", "again", "so", "as", "into", "across", "more", "several"}
+LAUNCHED_THING = re.compile(r"^\s*(?:the |a |an |its |our |their )?(?P<thing>(?:[\w&+-]+ ){0,5}?[\w&+-]+?)"
+                            r"(?=\s*(?:[,.;:(]|\s(?:in|on|at|to|for|with|by|from|and|which|that|this|next|across)\b|$))")
+
+
+def _unnamed_launch(reading, sentence):
+    """A launch or start of production whose product the registry does not know: the words after the
+    verb ("will launch driverless robotaxi services in 2026"), else none named (the curator names it)."""
+    text = sentence.text
+    verb = re.search(r"\b(?:launch|launched|launching|introduced|introduces|unveiled|unveils|debuted)$", reading.words, re.I)
+    after = LAUNCHED_THING.match(text[reading.end:]) if verb else None
+    thing = after["thing"].strip() if after else ""
+    first = thing.split(" ")[0].lower() if thing else ""
+    if thing and first not in NOT_A_THING and not re.fullmatch(r"\w{1,2}", thing):
+        reading.attributes["product"] = thing
+        reading.doubts.append(f"the product is the words after '{reading.words}', not a registry name")
+    elif re.search(r"\bproduction\b", reading.words, re.I):
+        reading.attributes["product"] = "(not named in the sentence)"
+        reading.doubts.append("the sentence does not name the product: name it from the context")
+        reading.remarks.append("the product is not named in the sentence: name it (see the sentences before)")
+    else:
+        return False
+    for pattern, stage in rules.LAUNCH_STAGE:
+        if pattern.search(text):
+            reading.attributes["stage"] = stage
+            break
+    return True
+
+
 def _partnership(reading, sentence):
     _set_status(reading, sentence.text)
     scope = rules.SCOPE.search(sentence.text, reading.start)
@@ -296,24 +334,33 @@ def _customer(reading, sentence):
 
 def _leadership(reading, sentence):
     text = sentence.text
-    role = rules.ROLE.search(text)
+    role = rules.ROLE.search(text, max(0, reading.start - 1)) or rules.ROLE.search(text)  # this match's role
+    lower = rules.ROLE_LOWER.search(text)
+    before = rules.PERSON_BEFORE_ROLE.search(text[:lower.start()]) if lower else None
+    if lower and before and (not role or lower.start() < role.start()):
+        role = lower  # "Kevin Clark, chairman and chief executive officer"
     if not role:
         return False
     people = [m for m in sentence.mentions if m.type == "person"]
     if people:
-        reading.counterparty = min(people, key=lambda m: abs(m.start - role.start()))
+        # "Chief Operating Officer, Peter Cirino": the name right after the role first, else the nearest
+        right_after = [m for m in people if 0 <= m.start - role.end() <= 3]
+        reading.counterparty = (right_after or [min(people, key=lambda m: abs(m.start - role.start()))])[0]
     else:
         named = rules.PERSON_NAME.search(text)
-        if not named:
+        if role is lower and before:
+            reading.attributes["person"] = before["name"]
+        elif not named:
             return False
-        reading.attributes["person"] = named["name"] or named["said"]
-    reading.attributes["role"] = role.group()
+        else:
+            reading.attributes["person"] = named["name"] or named["said"]
+    reading.attributes["role"] = re.sub(r"\s+", " ", role.group("role") if role is lower else role.group())
     companies = [m for m in sentence.mentions if m.type in SUBJECT_TYPES or m.pronoun]
     after_role = [m for m in companies if m.start >= role.end() and m.start - role.end() <= 40]
     reading.entity = (after_role or companies or [None])[0]
     if reading.entity is None and sentence.default:
         reading.entity = sentence.implicit(sentence.default)
-    reading.start, reading.end, reading.words = role.start(), role.end(), role.group()
+    reading.start, reading.end, reading.words = role.start(), role.end(), re.sub(r"\s+", " ", role.group())
     return True
 
 

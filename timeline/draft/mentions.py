@@ -54,8 +54,7 @@ class EntityIndex:
         self._by_fold = {}
         for name, key in self.names:
             self._by_fold.setdefault(fold(name), set()).add(key)
-        names = sorted({name for name, _ in self.names}, key=len, reverse=True)
-        self._pattern = re.compile("|".join(_name_pattern(name) for name in names), re.IGNORECASE) if names else None
+        self._pattern = _names_pattern({name for name, _ in self.names})
         self._exact = {}
         for name, key in self.names:
             self._exact.setdefault(name, set()).add(key)
@@ -119,6 +118,57 @@ class EntityIndex:
         return None if short_capitals else key
 
 
+def _names_pattern(names):
+    """One pattern for every name, the longest match first, built as a trie of the folded names
+    so that matching costs about the same at every position however many names there are (an
+    alternation of hundreds of names is tried name by name at each character of the text)."""
+    if not names:
+        return None
+    plain = [n for n in names if not re.search(r"[\u3400-\u9fff]", n) and re.match(r"\w", n)]
+    other = sorted(set(names) - set(plain), key=len, reverse=True)
+    trie = {}
+    for name in plain:
+        node = trie
+        for token in _tokens(name):
+            node = node.setdefault(token, {})
+        node[""] = True  # a name ends here
+    parts = []
+    if trie:
+        parts.append(r"(?<![A-Za-z0-9])(?:" + _trie_pattern(trie) + ")")
+    parts.extend(_name_pattern(name) for name in other)
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+def _tokens(name):
+    """A name as the pieces a pattern matches: lower-case characters, any run of spaces as one."""
+    tokens = []
+    for piece in re.split(r"(\s+)", name.lower()):
+        if piece and piece.isspace():
+            tokens.append(" ")
+        else:
+            tokens.extend(piece)
+    return tokens
+
+
+def _trie_pattern(node, last=""):
+    """The alternatives below `node` (reached by the token `last`), deeper ones first, so the
+    longest name wins; where a name ends, the boundary its last character needs."""
+    branches = []
+    for token, child in sorted((t, c) for t, c in node.items() if t):
+        piece = r"\s+" if token == " " else re.escape(token)
+        branches.append(piece + _trie_pattern(child, token))
+    if "" in node:
+        branches.append(_end(last))  # a name ends here (tried after the longer ones)
+    if len(branches) == 1:
+        return branches[0]
+    return "(?:" + "|".join(branches) + ")"
+
+
+def _end(last):
+    """After a name ending in a letter or digit no letter, digit or "$" may follow ("US$" is no US)."""
+    return r"(?![A-Za-z0-9$])" if re.match(r"\w", last) else ""
+
+
 def _name_pattern(name):
     escaped = re.escape(name).replace(r"\ ", r"\s+")
     if re.search(r"[\u3400-\u9fff]", name):
@@ -160,6 +210,27 @@ def _from_database(db):
             return [entity.to_dict() for entity in queries.entities(conn)]
     except sa.exc.SQLAlchemyError:
         return None  # an uninitialised file, or another program's database
+    finally:
+        engine.dispose()
+
+
+def known_sources(db, sha256):
+    """Keys of the sources in the database `db` that cite the document whose digest is `sha256`
+    ([] when there is no such database)."""
+    if not db or not sha256:
+        return []
+    from .. import database, schema
+    try:
+        engine = database.connect(db, must_exist=True)
+    except TimelineError:
+        return []
+    import sqlalchemy as sa
+    try:
+        with engine.connect() as conn:
+            return sorted(conn.execute(sa.select(schema.sources.c.key)
+                                       .where(schema.sources.c.sha256 == sha256)).scalars().all())
+    except sa.exc.SQLAlchemyError:
+        return []
     finally:
         engine.dispose()
 

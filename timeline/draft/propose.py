@@ -12,6 +12,7 @@ Two promises every proposal keeps (tests/test_draft.py checks them on every draf
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -38,16 +39,26 @@ class Context:
     fiscal_year_end: str = "12-31"
     reporting: when.ReportingPeriod | None = None
     language: str = "en"
+    previous: object = None         # the last metric reading of the previous sentence
+    coreference: bool = False       # "the company", "it" mean the subject last named (news), not --entity
+    subject: str | None = None      # the company last named as a sentence's subject
+
+
+# confidence bands: a proposal below LOW is still proposed, sorted last
+HIGH, LOW = 0.7, 0.5
+ASIDE = re.compile(r",\s+(?:including|driven|reflecting|due to|excluding|offsetting|partially offset)\b", re.IGNORECASE)
+CLAUSE_END = re.compile(r";|,\s+(?:and|but|while|which|bringing|reflecting|driven|offsetting)\b|\s[–—]\s")
 
 
 def propose(segment, context):
-    """The event `segment` states, as a bundle mapping with `review:`, or None."""
+    """The events `segment` states: a list of bundle mappings, each with `review:`."""
     if segment.role == "row":
         return _propose_row(segment, context)
     if segment.role == "speaker":
-        return _propose_speaker(segment, context)
+        event = _propose_speaker(segment, context)
+        return [event] if event is not None else []
     sentence = segment.text
-    mentions = context.index.mentions(sentence, context.default_entity)
+    mentions = _resolve_references(context.index.mentions(sentence, context.default_entity), sentence, context)
     found_dates = when.find_dates(sentence, context.published_on, context.fiscal_year_end, context.language,
                                   context.reporting)
     # numbers inside names ("Antora 1000", "Polestar 4") and dates ("2024") are not amounts
@@ -55,19 +66,110 @@ def propose(segment, context):
     amounts = find_amounts(sentence, skip, context.language)
     own_dates = [d for d in found_dates if not d.comparison]
     future = any(d.span.valid_to > context.published_on for d in own_dates)
-    facts = classify.Sentence(sentence, amounts, mentions, context.index, context.default_entity)
-    reading, others = classify.read(facts, dated=bool(own_dates), future=future,
-                                    figure_notes=bool(own_dates) or context.reporting is not None)
-    if reading is None or reading.entity is None:
-        return None
-    date = _choose_date(reading, found_dates, sentence, segment, context)
-    start, end = _quote_bounds(sentence, reading, date)
-    _drop_amounts_outside(reading, start, end)
-    date = _date_outside_quote(date, start, end)
-    event = _event(reading, date, sentence[start:end], context)
-    remarks = _remarks(reading, others, date, segment, trimmed=(end - start) < len(sentence))
-    event["review"] = "Check " + "; ".join(remarks) + "."
-    return _valid(event, context)
+    facts = classify.Sentence(sentence, amounts, mentions, context.index, context.default_entity, context.previous)
+    readings = [r for r in classify.read_all(facts, dated=bool(own_dates), future=future,
+                                             figure_notes=bool(own_dates) or context.reporting is not None)
+                if r.entity is not None]
+    measured = [r for r in readings if r.value is not None and not r.comparison]
+    context.previous = measured[-1] if measured else None
+    readings = [copy for reading in readings for copy in _per_date(reading, found_dates, sentence)]
+    several = len(readings) > 1
+    events = []
+    for reading in readings:
+        date = _choose_date(reading, found_dates, sentence, segment, context)
+        if date is None:
+            continue
+        start, end = _quote_bounds(sentence, reading, date, tight=several)
+        _drop_amounts_outside(reading, start, end)
+        date = _date_outside_quote(date, start, end)
+        event = _event(reading, date, sentence[start:end], context)
+        remarks = _remarks(reading, readings if not several else [], date, segment,
+                           trimmed=(end - start) < len(sentence))
+        confidence, doubts = _confidence(reading, date, segment, several)
+        band = "high" if confidence >= HIGH else "medium" if confidence >= LOW else "low"
+        why = f" ({'; '.join(doubts)})" if doubts else ""
+        event["review"] = f"Confidence {band}, {confidence:.2f}{why}. Check " + "; ".join(remarks) + "."
+        event["_confidence"] = confidence
+        event = _valid(event, context)
+        if event is not None:
+            events.append(event)
+    return events
+
+
+IT = re.compile(r"\b[Ii]t(?= (?:said|says|expects|expected|reported|reports|plans|planned|will|has|had|also|announced)\b)")
+COMPANY_WORDS = re.compile(r"^(?:the (?:company|group)|its)\b", re.IGNORECASE)
+
+
+def _resolve_references(mentions, sentence, context):
+    """In a news story "the company", "the group" and "it" mean the company last named as a subject
+    (the paragraph's subject), not the --entity default; "we" and "our" still mean the default
+    (the speaker's company).  In a company's own release or call, all of them mean the default."""
+    subject = context.subject
+    resolved = list(mentions)
+    if context.coreference and subject:
+        resolved = [Mention(subject, m.text, m.start, m.end, context.index.type_of(subject), True)
+                    if m.pronoun and COMPANY_WORDS.match(m.text) else m for m in mentions]
+        taken = [(m.start, m.end) for m in resolved]
+        for match in IT.finditer(sentence):
+            if not any(s < match.end() and match.start() < e for s, e in taken):
+                resolved.append(Mention(subject, match.group(), match.start(), match.end(),
+                                        context.index.type_of(subject), True))
+        resolved.sort(key=lambda m: m.start)
+    named = [m for m in mentions if not m.pronoun and m.type == "company"]
+    if named:
+        context.subject = named[0].key
+    return resolved
+
+
+DATES_LISTED = re.compile(r"^\s*(?:,|,?\s*and|,?\s*or)\s*$")
+
+
+def _per_date(reading, found_dates, sentence):
+    """"Production is planned to start in August and October 2025": a launch or an opening listed
+    with several dates is proposed once for each date (which item goes with which is not stated)."""
+    own = [d for d in found_dates if not d.comparison]
+    if reading.kind not in ("launch", "facility_opening") or len(own) < 2:
+        return [reading]
+    listed = [own[0]]
+    for mention in own[1:]:
+        if DATES_LISTED.match(sentence[listed[-1].end:mention.start]):
+            listed.append(mention)
+        else:
+            break
+    if len(listed) < 2:
+        return [reading]
+    copies = []
+    for mention in listed:
+        copy = dataclasses.replace(reading, anchor=mention.start, attributes=dict(reading.attributes),
+                                   doubts=list(reading.doubts) + ["one of several dates listed: the pairing is not stated"])
+        copies.append(copy)
+    return copies
+
+
+def _confidence(reading, date, segment, several):
+    """(0..1, the reasons it is not higher): how sure the drafter is of a proposal."""
+    score, doubts = 0.9, list(reading.doubts)
+    score -= 0.12 * len(reading.doubts)
+    if reading.kind == "note":
+        score -= 0.1
+    entity = reading.entity
+    if entity is not None and (entity.start < 0 or (entity.pronoun and not entity.text)):
+        score -= 0.1
+        doubts.append("the entity is implied, not named")
+    elif entity is not None and entity.pronoun and not re.match(r"(?i)we|our|us", entity.text):
+        score -= 0.05
+        doubts.append(f"the entity read from '{entity.text}'")
+    if date.check:
+        score -= 0.1
+        doubts.append("the date is inferred")
+    if several:
+        score -= 0.05
+    if segment.speaker and "analyst" in segment.speaker.lower():
+        score -= 0.3
+        doubts.append("an analyst's words")
+    if reading.weak:
+        score -= 0.15
+    return max(0.05, min(0.95, round(score, 2))), doubts
 
 
 # ---- the date ----
@@ -85,9 +187,22 @@ def _choose_date(reading, found_dates, sentence, segment, context):
     """The event's date: the sentence's own date nearest the fact; else the list's introduction;
     else, by what the fact is, the publication date (a state "now", an outlook) or the reporting
     period (a results document's figures); else the publication date, flagged as a stand-in."""
+    if reading.comparison:
+        # "up from $19 billion in July": the compared figure's own period, written after it
+        compared = [d for d in found_dates if d.start >= reading.anchor
+                    and not CLAUSE_END.search(sentence[reading.anchor:d.start])]
+        if not compared:
+            return None
+        found = compared[0]
+        return ChosenDate(found.text, found.span, found.note, found, found.note)
     if reading.kind in ("leadership", "listing"):
         return _publication_date(context, "a title or a listing: stated as current on publication")
-    mention = when.nearest(found_dates, reading.anchor)
+    in_clause = [d for d in found_dates if not CLAUSE_END.search(
+        sentence[min(d.end, reading.anchor):max(d.start, reading.anchor)])
+        and not ASIDE.search(sentence[min(d.end, reading.anchor):max(d.start, reading.anchor)])]
+    # a date in an aside ("including the impact of the strike in October") dates the aside only
+    outside = [d for d in found_dates if not ASIDE.search(sentence[min(d.end, reading.anchor):max(d.start, reading.anchor)])]
+    mention = _nearest(in_clause, reading) or _nearest(outside, reading)
     if mention is not None:
         return ChosenDate(mention.text, mention.span, mention.note, mention, mention.note)
     if segment.intro:
@@ -110,6 +225,22 @@ def _choose_date(reading, found_dates, sentence, segment, context):
     return ChosenDate(context.published_on.isoformat(), _day(context.published_on),
                       "no date in the sentence; dated by the publication date",
                       check="the sentence has no date: find when this happened (the publication date stands in)")
+
+
+def _nearest(mentions, reading):
+    """The date nearest the fact: a date after a figure counts from the figure's end ("$9 billion by
+    fiscal 2031"), a date before it from its start."""
+    candidates = [m for m in mentions if not m.comparison]
+    if not candidates:
+        return None
+    end = reading.value.end if reading.value is not None and reading.value.start == reading.anchor else reading.anchor
+
+    def distance(mention):
+        if mention.start <= reading.anchor < mention.end:
+            return 0
+        return mention.start - end if mention.start >= end else reading.anchor - mention.end + 1
+
+    return min(candidates, key=lambda m: (distance(m), m.start))
 
 
 def _publication_date(context, why):
@@ -147,17 +278,19 @@ def _date_outside_quote(date, start, end):
 
 # ---- the quote ----
 
-def _quote_bounds(sentence, reading, date):
+def _quote_bounds(sentence, reading, date, tight=False):
     required = [(reading.start, reading.end)]
     value = reading.value or (reading.used[0] if reading.used else None)
     if value is not None:
         required.append((value.start, value.end))
     optional = [(a.start, a.end) for a in reading.used if a is not value]
+    if reading.counterparty is not None and reading.counterparty.start >= 0:
+        (required if tight else optional).append((reading.counterparty.start, reading.counterparty.end))
     if date.mention is not None:
         optional.append((date.mention.start, date.mention.end))
-    if reading.entity is not None and reading.entity.start >= 0:
+    if reading.entity is not None and reading.entity.start >= 0 and not tight:
         optional.append((reading.entity.start, reading.entity.end))
-    start, end, _ = quote.fit(sentence, required, optional)
+    start, end, _ = quote.fit(sentence, required, optional, tight=tight)
     return start, end
 
 
@@ -192,7 +325,8 @@ def _event(reading, date, quoted, context):
 
 
 def event_id(entity, span, reading):
-    return f"{entity}/{dates.slug(span.valid_from, span.valid_to, span.precision)}/{reading.metric or reading.kind}"
+    what = reading.metric or (reading.wants.replace("_", "-") if reading.wants else reading.kind)
+    return f"{entity}/{dates.slug(span.valid_from, span.valid_to, span.precision)}/{what}"
 
 
 def _remarks(reading, others, date, segment, trimmed):
@@ -258,7 +392,8 @@ def _propose_speaker(segment, context):
         attributes["person"] = match["name"]
     date = _publication_date(context, "a speaker's title on the call: stated as current at the time of the call")
     event = _event(reading, date, segment.text, context)
-    event["review"] = (f"Check kind leadership (from the speaker line); entity {context.default_entity} (the company "
+    event["_confidence"] = 0.75
+    event["review"] = (f"Confidence high, 0.75. Check kind leadership (from the speaker line); entity {context.default_entity} (the company "
                        f"holding the call); the person and the role; the date: {date.check}; "
                        "rewrite the machine-written summary.")
     return _valid(event, context)
@@ -271,46 +406,58 @@ CURRENCY_WORDS = re.compile(r"(?P<currency>US\$|HK\$|RMB|USD|CNY|EUR|GBP|HKD|€
 
 
 def _propose_row(segment, context):
-    """A row of a table of figures: the first figure under a period header, scaled by the caption."""
+    """A row of a table of figures: one event per column whose header names a period ("Q3 2025",
+    "2024"), scaled by the caption; without period headers, the first figure, for the reporting period."""
     label = segment.cells[0][0]
     metrics = classify.metric_mentions(label)
-    if not metrics:
-        return None
+    entity = context.default_entity
+    if not metrics or entity is None:
+        return []
     metric = metrics[0]
     numbers = [(i, c) for i, c in enumerate(segment.cells) if i > 0 and re.search(r"\d", c[0])]
-    if not numbers:
-        return None
-    column, (text, start, end) = numbers[0]
-    header = segment.header[column] if column < len(segment.header) else None
-    span = None
-    if header:
+    columns = []
+    for column, cell in numbers:
+        header = segment.header[column] if column < len(segment.header) else None
         try:
-            span = dates.parse(header, base=context.published_on, fiscal_year_end=context.fiscal_year_end)
+            span = dates.parse(header, base=context.published_on, fiscal_year_end=context.fiscal_year_end) if header else None
         except dates.DateError:
             span = None
-    if span is None and context.reporting is None:
-        return None
-    span = span or context.reporting.span
-    where = " ".join(filter(None, [segment.caption, " ".join(segment.header)]))
-    value = _row_value(text, where, label, metric.value_kind)
-    if value is None:
-        return None
-    quoted = segment.text
-    kind = "financial_result" if metric.metric in rules.FINANCIAL_METRICS else "operating_metric"
-    entity = context.default_entity
-    if entity is None:
-        return None
-    source = f"the table's column header '{header}'" if header else f"the reporting period {context.reporting.label}"
-    date = ChosenDate(_label(span), span, f"from {source}", check="the row has no date of its own: it is the column's period")
-    reading = classify.Reading(kind, 0, len(label), label, 0, metric.metric, None,
-                               {"metric": metric.metric, "value": value})
-    reading.entity = Mention(entity, "", -1, -1, context.index.type_of(entity), True)
-    event = _event(reading, date, quoted, context)
-    scale_note = "; the scale and currency come from the caption or header" if segment.caption or segment.header else ""
-    event["review"] = (f"Check kind {kind} (from the row label '{label}'); entity {entity} (the document's company); "
-                       f"the value (first figure of the row{scale_note}); the date: {date.check}; "
-                       "rewrite the machine-written summary.")
-    return _valid(event, context)
+        if span is not None:
+            columns.append((column, cell, header, span))
+    if not columns and numbers and context.reporting is not None:
+        column, cell = numbers[0]
+        columns = [(column, cell, None, context.reporting.span)]
+    events = []
+    for column, (text, start, end), header, span in columns:
+        where = " ".join(filter(None, [segment.caption, " ".join(segment.header)]))
+        value = _row_value(text, where, label, metric.value_kind)
+        if value is None:
+            continue
+        quoted = segment.text  # the whole row: its label, and its figures side by side
+        wants = metric.metric if metric.metric not in classify.EXISTING_METRICS else None
+        if wants:
+            kind, attributes = "note", {"topic": label, "value": value}
+        else:
+            kind = "financial_result" if metric.metric in rules.FINANCIAL_METRICS else "operating_metric"
+            attributes = {"metric": metric.metric, "value": value}
+        source = f"the table's column header '{header}'" if header else f"the reporting period {context.reporting.label}"
+        date = ChosenDate(_label(span), span, f"from {source}", check="the row has no date of its own: it is the column's period")
+        reading = classify.Reading(kind, 0, len(label), label, 0, None if wants else metric.metric, None, attributes,
+                                   wants=wants)
+        reading.entity = Mention(entity, "", -1, -1, context.index.type_of(entity), True)
+        event = _event(reading, date, quoted, context)
+        scale_note = "; the scale and currency come from the caption or header" if segment.caption or segment.header else ""
+        wanted = f"; it wants metric '{wants}', which the vocabulary lacks: proposed as a note" if wants else ""
+        confidence = 0.7 if header else 0.55
+        event["review"] = (f"Confidence {'high' if confidence >= HIGH else 'medium'}, {confidence:.2f} (the entity is "
+                           f"implied; the date is the column's). Check kind {kind} (from the row label '{label}'){wanted}; "
+                           f"entity {entity} (the document's company); the value (column {column + 1} of the row"
+                           f"{scale_note}); the date: {date.check}; rewrite the machine-written summary.")
+        event["_confidence"] = confidence
+        event = _valid(event, context)
+        if event is not None:
+            events.append(event)
+    return events
 
 
 def _row_value(cell, context_words, label, value_kind):
@@ -352,6 +499,10 @@ def summary(reading, date, index):
     when_text = _label(date.span)
     attributes = reading.attributes
     metric = (reading.metric or "").replace("_", " ")
+    if reading.kind == "note" and "value" in attributes and "topic" in attributes:
+        return f"{name}: {attributes['topic']} of {_quantity(attributes['value'])} in {when_text}."
+    if reading.kind == "note" and "topic" in attributes:
+        return f"{name}: {attributes['topic']} ({when_text})."
     if reading.kind in ("financial_result", "operating_metric") or (reading.kind == "note" and "value" in attributes and reading.metric):
         if reading.kind == "note":
             return f"{name}: {attributes.get('topic', metric)} of {_quantity(attributes['value'])} in {when_text}."

@@ -5,24 +5,27 @@ document): trimming picks whole clauses (cut at commas, semicolons, colons and
 dashes) and never edits the words.
 """
 import re
+from functools import lru_cache
 
 MAX_QUOTE = 300  # validation.MAX_QUOTE; kept here so the drafter does not import validation for a number
 CLAUSE_BREAK = re.compile(r"[,;:]\s+|\s+[–—]\s+|\s+-\s+|\s+\(")
 
 
+@lru_cache(maxsize=64)
 def clause_bounds(sentence):
     """Positions where a clause may start and where one may end."""
     starts, ends = {0}, {len(sentence)}
     for match in CLAUSE_BREAK.finditer(sentence):
         ends.add(match.start())
         starts.add(match.end() - (1 if match.group().endswith("(") else 0))
-    return sorted(starts), sorted(ends)
+    return tuple(sorted(starts)), tuple(sorted(ends))
 
 
-def trim(sentence, keep, limit=MAX_QUOTE):
+def trim(sentence, keep, limit=MAX_QUOTE, tight=False):
     """(start, end) of the shortest run of whole clauses covering every (start, end) in `keep`,
-    or None when no run of clauses that short covers them."""
-    if len(sentence) <= limit:
+    or None when no run of clauses that short covers them; the whole sentence when it fits,
+    unless `tight` (a sentence stating several facts quotes each fact's clauses)."""
+    if len(sentence) <= limit and not tight:
         return 0, len(sentence)
     if not keep:
         return None
@@ -50,12 +53,12 @@ def window(sentence, keep, limit=MAX_QUOTE):
     return start, end
 
 
-def fit(sentence, required, optional, limit=MAX_QUOTE):
+def fit(sentence, required, optional, limit=MAX_QUOTE, tight=False):
     """(start, end, kept optional spans): the quote covering `required` and as many `optional`
     spans as fit, nearest first."""
     optional = sorted(optional, key=lambda span: _distance(span, required))
     for count in range(len(optional), -1, -1):
-        bounds = trim(sentence, required + optional[:count], limit)
+        bounds = trim(sentence, required + optional[:count], limit, tight)
         if bounds:
             return (*bounds, optional[:count])
     start, end = window(sentence, required, limit)

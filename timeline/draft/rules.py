@@ -22,10 +22,31 @@ def _exact(*patterns):
 
 
 # ---- metrics: (metric, wording, what its value is) ----
-# value: money, percent or a count unit ("vehicles"); the most specific wording first,
-# so "software license revenue" is revenue_software before it is revenue.
+# THE table of metric wording: which words name which metric.  value: money, percent or a
+# count unit ("vehicles"); the most specific wording first, so "software license revenue" is
+# revenue_software before it is revenue.  Metrics the vocabulary does not have yet (see
+# WANTED_METRICS) are drafted as `note` events whose review note names the metric wanted;
+# when the metric registry lands, this table can be read from it.
 METRICS = [
     ("new_contract_lifetime_revenue", _any(r"\blifetime (?:revenue|value)\b"), "money"),
+    ("eps", _any(r"\b(?:(?:adjusted |GAAP |non-GAAP )?(?:diluted |basic )?(?:EPS|earnings per (?:diluted |basic |ordinary )?share|"
+                 r"(?:net )?(?:loss|income) per (?:diluted |basic |ordinary )?share))\b", r"\bper diluted share\b",
+                 r"每股(?:收益|虧損|亏损)"), "money"),
+    ("adjusted_ebitda_margin", _any(r"\badjusted EBITDA margins?\b"), "percent"),
+    ("operating_margin", _any(r"\b(?:adjusted |GAAP )?operating (?:income |profit )?margins?\b", r"營業利潤率|营业利润率"), "percent"),
+    ("net_margin", _any(r"\bnet (?:income |profit )?margins?\b"), "percent"),
+    ("operating_cash_flow", _any(r"\b(?:net )?cash (?:flows? )?(?:from|provided by|generated (?:by|from)) operati(?:ons|ng activities)\b",
+                                 r"\boperating cash flows?\b", r"\bcash flows? from operations\b", r"經營現金流|经营现金流"), "money"),
+    ("free_cash_flow", _any(r"\bfree cash flows?\b", r"自由現金流|自由现金流"), "money"),
+    ("capex", _any(r"\bcapital expenditures?\b", r"\bcapex\b", r"資本開支|资本开支"), "money"),
+    ("share_repurchases", _any(r"\b(?:share|stock) (?:repurchases?|buybacks?)\b", r"\brepurchases\b", r"\brepurchased\b",
+                               r"\bbought back\b"), "money"),
+    ("growth_over_market", _any(r"\bgrowth over (?:the )?market\b", r"\b(?:above|below) market\b"), "percent"),
+    ("operating_income", _any(r"\b(?:adjusted |GAAP )?operating (?:income|profit|earnings)\b", r"\bincome from operations\b",
+                              r"營業利潤|营业利润|經營利潤|经营利润"), "money"),
+    ("debt", _any(r"\b(?:total |net )?debt\b", r"\bborrowings\b"), "money"),
+    ("jobs_created", _any(r"\bnew jobs\b", r"\bjobs\b"), "people"),
+    ("design_wins", _any(r"\bdesign[- ]wins\b", r"\bdesign[- ]ins\b"), "projects"),
     ("revenue_growth", _any(r"\brevenue growth\b", r"\bgrowth in (?:total )?revenue\b", r"營收成長|营收增长"), "percent"),
     ("revenue_goods", _any(r"\b(?:goods|hardware|product) (?:sales )?revenues?\b", r"\brevenues? from (?:the )?sales? of goods\b",
                            r"\bsales of goods\b", r"商品收入|硬件收入|硬體收入"), "money"),
@@ -49,9 +70,10 @@ METRICS = [
                      r"營收|营收|營業收入|营业收入|總收入|总收入"), "money"),
     ("cash", _any(r"\bcash(?: and cash equivalents| and equivalents)?(?: and restricted cash)?\b(?! flow)",
                   r"\bcash (?:position|balance|reserves)\b", r"現金|现金"), "money"),
-    ("backlog", _any(r"\b(?:order )?backlog\b", r"\border book\b", r"在手訂單|在手订单"), "money"),
+    ("backlog", _any(r"\b(?:order )?backlog\b", r"\border book\b", r"\bpipeline of (?:orders|business|design wins)\b",
+                     r"\b(?:order|design[- ]win|revenue) pipeline\b", r"在手訂單|在手订单"), "money"),
     ("market_share", _any(r"\bmarket share\b", r"\bpenetration(?: rate)?s?\b", r"市佔率|市占率|滲透率|渗透率"), "percent"),
-    ("shipments", _any(r"\bshipments?\b", r"\bshipped\b", r"\bunits sold\b", r"出貨|出货"), "units"),
+    ("shipments", _any(r"\bshipments?\b", r"\bshipped\b", r"\bship(?:s|ping)?\b(?! (?:with|to)\b)", r"\bunits sold\b", r"出貨|出货"), "units"),
     ("deliveries", _any(r"\bdeliver(?:ies|ed|ing|y)\b", r"交付"), "vehicles"),
     ("car_sales", _any(r"\b(?:vehicle|car|auto|automobile|EV|NEV|electric vehicle|passenger vehicle) sales\b",
                        r"\bsales of (?:vehicles|cars)\b", r"\bexports?\b", r"汽車銷量|汽车销量|銷量|销量"), "vehicles"),
@@ -64,10 +86,18 @@ METRICS = [
     ("employees", _any(r"\bemployees\b", r"\bheadcount\b", r"\bstaff\b", r"員工|员工"), "employees"),
     ("patents", _any(r"\bpatents?\b", r"\bpatent applications\b", r"專利|专利"), "patents"),
 ]
+# metrics the vocabulary does not have yet: what each is, for the note's topic and its review note
+WANTED_METRICS = {
+    "eps": "earnings per share (a currency-per-share unit)", "adjusted_ebitda_margin": "adjusted EBITDA margin",
+    "operating_margin": "operating margin", "net_margin": "net margin", "operating_cash_flow": "operating cash flow",
+    "free_cash_flow": "free cash flow", "capex": "capital expenditures", "share_repurchases": "share repurchases",
+    "growth_over_market": "growth over market", "operating_income": "operating income", "debt": "debt",
+    "jobs_created": "jobs created", "design_wins": "design wins (a count)",
+}
 FINANCIAL_METRICS = {"revenue", "revenue_goods", "revenue_software", "revenue_services", "revenue_international",
                      "gross_profit", "gross_margin", "operating_expenses", "research_and_development_expenses",
                      "selling_general_administrative_expenses", "operating_loss", "net_loss", "net_income",
-                     "adjusted_ebitda", "ebitda", "revenue_growth", "cash"}
+                     "adjusted_ebitda", "ebitda", "revenue_growth", "cash", *WANTED_METRICS} - {"jobs_created", "design_wins"}
 # a metric written with a loss word is a negative amount ("adjusted EBITDA loss of RMB210 million")
 LOSS_AFTER_METRIC = re.compile(r"^\W*(?:loss|losses|deficit|was negative|虧損|亏损)", re.IGNORECASE)
 VEHICLE_METRICS = {"deliveries", "car_sales", "vehicles_cumulative", "vehicles_shipped_with"}
@@ -108,7 +138,8 @@ KIND_RULES = [
         r"\bawarded (?:a |the |an? )?(?:\w+ ){0,3}(?:contract|order)\b",
         r"\bselected\b.{0,40}\bas (?:a |the )?(?:\w+ )?supplier\b",
         r"\b(?:supply|purchase) (?:agreement|contract|deal|order)s?\b",
-        r"\bto supply\b",
+        r"\bto supply\b", r"\bwill (?:supply|deliver|provide)\b", r"\bsupplying\b.{0,80}\bfor\b",
+        r"\b(?:new )?business (?:wins?|awards?)\b", r"\bawarded (?:new )?business\b", r"\bsigned (?:\w+ ){0,2}agreements? for\b.{0,40}\bprojects?\b",
         r"合約|合同|訂單|订单|中標|中标")),
     ("certification", _any(
         r"\bcertifi(?:ed|cation|cations|cates?)\b", r"\baccredit(?:ed|ation)\b",
@@ -120,6 +151,9 @@ KIND_RULES = [
         r"\b(?:factory|factories|plant|facility|facilities|headquarters|office|offices|site|campus|"
         r"(?:R&D|research|innovation|technology|engineering|data|delivery|service|development) cent(?:er|re)s?|"
         r"manufacturing (?:base|hub)|production line|gigafactory)\b",
+        # "the growth includes a new battery enclosures facility in Brampton"
+        r"\b(?:includes?|including|adds?|announced|plans?|building|will (?:build|open)) (?:a|its|the) new\b(?:\s[\w-]+){0,4}?\s"
+        r"(?:factory|plant|facility|site|campus|(?:R&D|research|engineering|technology) cent(?:er|re))\b",
         r"(?:開設|开设|啟用|启用|投產|投产|落成|開業|开业).{0,20}(?:工廠|工厂|總部|总部|中心|基地)|(?:工廠|工厂|總部|总部|中心|基地).{0,20}(?:開設|开设|啟用|启用|投產|投产|落成|開業|开业)")),
     ("headquarters", _any(
         r"\bheadquartered (?:in|at)\b", r"\bheadquarters (?:is|are|will be) (?:located )?(?:in|at)\b",
@@ -132,6 +166,10 @@ KIND_RULES = [
     ("launch", _any(
         r"\blaunch(?:ed|es|ing)?\b", r"\bunveil(?:ed|s|ing)?\b", r"\bintroduc(?:ed|es|ing)\b", r"\bdebut(?:ed|s)?\b",
         r"\bstart(?:ed|s)? (?:of )?(?:mass |series )?production\b", r"\bSOP\b", r"\b(?:entered|enters|into) mass production\b",
+        r"\bmass production of\b",
+        # "Production is set to begin in August 2025", "mass production scheduled for March 2026"
+        r"\b(?:mass |series )?production (?:is |was )?(?:set|planned|scheduled|expected|due) (?:to (?:begin|start)|for)\b",
+        r"\bproduction (?:began|begins|started|starts|will (?:begin|start))\b",
         r"\bbegan (?:sales|deliveries|shipping|shipments|production)\b", r"\bwent on sale\b",
         r"\bdeliveries (?:are |were )?(?:expected )?to (?:begin|start)\b", r"\brol(?:led|ls|ling) out\b",
         r"\bupgraded\b", r"\breleased\b", r"\bshowcas(?:ed|es|ing)\b",
@@ -155,6 +193,10 @@ KIND_RULES = [
         r"\b(?:is|are) (?:now )?(?:using|deploying|adopting)\b",
         r"\b(?:powered|driven) by (?:the power of )?\b", r"\b(?:is|are) powering\b", r"\bpower(?:s|ing)? the\b.{0,40}\bof\b",
         r"\bsuppl(?:y|ies|ied|ying) (?:to|for)\b", r"\bshipments with\b", r"\bequipped with\b",
+        r"\b(?:shipped|delivered|sold)\b[^.;]{0,60}?\bto\b(?! (?:support|help|enable|date)\b)",
+        # "works with 59 automakers, including BMW, Honda and Stellantis": each one named is a customer
+        r"\b(?:customers|clients|automakers|carmakers|OEMs)\b[^.;]{0,40}?\bincluding\b",
+        r"\b(?:used|deployed|adopted|installed|integrated) in\b[^.;]{0,60}?\bincluding\b",
         # "the Lynk & Co 07 comes integrated with our solution" (but "our stack is integrated with X's services"
         # is not a customer relation)
         r"\b(?:come|comes|came|is|are|was|were) (?:fully )?integrated with (?:our|its|the company's)\b",
@@ -170,14 +212,22 @@ KIND_RULES = [
         r"\b(?:group|empire|portfolio|family of companies)\b.{0,20}\b(?:that )?includ(?:es|ing)\b",
         r"\b(?:tech|technology|software|financing|finance) arm\b", r"控股|持股|旗下")),
     ("leadership", _exact(
-        r"\b(?:Chief [A-Z]\w+(?: [A-Z]\w+)? Officer|CEO|CFO|COO|CTO|Chairman|Chairwoman|(?:Vice |Executive )?President|"
+        r"\b(?:Chief (?:[A-Z]\w+(?: and| &)? ){1,3}Officer|Chief Executive|CEO|CFO|COO|CTO|Chairman|Chairwoman|(?:Vice |Executive )?President|"
         r"Managing Director|General Manager|Head of [A-Z]\w+)\b",
+        # a person's role in lower case after the name: "Luo Heng, head of algorithms", "Kevin Clark, chairman and chief executive officer"
+        r"\b[A-Z][a-z]+ [A-Z][a-z]+,\s+(?:the company's\s+|its\s+|our\s+)?(?:co-?founder|founder|chairman|chairwoman|president|"
+        r"chief\s+\w+(?:\s+officer)?|head\s+of\s+\w+|vice\s+president|general\s+manager|managing\s+director)\b",
         r"首席執行官|首席执行官|董事長|董事长|執行長|执行长|財務長|财务长|營運長|营运长")),
     ("listing", _exact(
         r"\((?:NASDAQ|Nasdaq|NYSE|NYSE American|HKEX|SEHK|HKSE|SSE|SZSE|LSE|TSX|ASX|OTC\w*)\s*:\s*[A-Z0-9.]{1,8}\)",
         r"\blisted on (?:the )?(?:Nasdaq|NYSE|New York Stock Exchange|Hong Kong Stock Exchange|London Stock Exchange)\b",
         r"\b(?:IPO|initial public offering)\b")),
 ]
+# words before a figure that make it someone else's: analysts' consensus, market expectations
+NOT_THE_COMPANYS = re.compile(r"(?:(?:\b[Cc]onsensus|Consensus|Expected|Estimated|\b[Aa]nalysts?'?|Beat/Miss|[Bb]eat by|[Mm]iss(?:ed)? by)"
+                              r"(?: [A-Za-z]+){0,2}\s*[+-]?$)")
+# kinds whose second party may come as a list ("partnerships with A, B and C"): one event per party
+LIST_KINDS = {"customer", "partnership", "design_win", "contract_win", "investment"}
 RELATIONAL_KINDS = {"investment", "funding", "acquisition", "contract_win", "design_win", "partnership", "customer",
                     "ownership", "founding", "leadership", "award"}
 # kinds that are events in time: a sentence speaking of them without any date is commentary
@@ -218,9 +268,16 @@ EXCHANGE_TICKER = re.compile(r"\((?P<exchange>NASDAQ|Nasdaq|NYSE(?: American)?|H
                              r"(?P<ticker>[A-Z0-9.]{1,8})\)")
 ROLE = re.compile(
     r"(?:(?:Co-)?[Ff]ounder|Chairman of the Board|Chairman|Chairwoman|(?:Vice |Executive )?President|CEO|CFO|COO|CTO|"
-    r"Chief [A-Z]\w+(?: [A-Z]\w+)? Officer|Managing Director|General Manager|Head of [A-Z]\w+(?: [A-Z]\w+)?|IR|Investor Relations)"
+    r"Chief (?:[A-Z]\w+(?: and| &)? ){1,3}Officer|Chief Executive|Managing Director|General Manager|Head of [A-Z]\w+(?: [A-Z]\w+)?|IR|Investor Relations)"
     r"(?:(?:,| and| &) (?:the )?(?:(?:Co-)?[Ff]ounder|Chairman of the Board|Chairman|Chairwoman|(?:Vice |Executive )?President|"
     r"CEO|CFO|COO|CTO|Chief [A-Z]\w+(?: [A-Z]\w+)? Officer|Managing Director))*")
+# the same roles written in lower case after a name ("Luo Heng, head of algorithms for BPU")
+ROLE_LOWER = re.compile(
+    r"(?<=, )(?:(?:the company's|its|our)\s+)?(?P<role>(?:co-?founder|founder|chairman|chairwoman|(?:vice\s+)?president|"
+    r"chief\s+\w+\s+officer|chief\s+executive|head\s+of\s+\w+(?:\s+for\s+\w+)?|general\s+manager|managing\s+director)"
+    r"(?:(?:,\s+and|,|\s+and)\s+(?:co-?founder|founder|chairman|(?:vice\s+)?president|chief\s+\w+\s+officer|CEO|CFO|CTO|COO))*)",
+    re.IGNORECASE)
+PERSON_BEFORE_ROLE = re.compile(r"(?P<name>[A-Z][a-z]+(?: [A-Z][a-z]+){1,2}),\s+$")
 PERSON_NAME = re.compile(r"\b(?:Mr\.|Ms\.|Mrs\.|Dr\.)\s(?P<name>[A-Z][a-z]+(?: [A-Z][a-z]+){1,2})|"
                          r"\bsaid (?P<said>[A-Z][a-z]+(?: [A-Z][a-z]+){1,2})\b")
 FACILITY = re.compile(
@@ -244,6 +301,8 @@ STATUS_WORDS = [  # (wording, status), first match wins
     (re.compile(r"\b(?:underway|in discussions?|discussions)\b", re.I), "in discussion"),
 ]
 LAUNCH_STAGE = [
+    (re.compile(r"\bproduction (?:is |was )?(?:set|planned|scheduled|expected|due) (?:to (?:begin|start)|for)\b|"
+                r"\bproduction will (?:begin|start)\b", re.I), "start of production (planned)"),
     (re.compile(r"\b(?:start(?:ed|s)? (?:of )?(?:mass |series )?production|SOP|mass production)\b", re.I), "start of production"),
     (re.compile(r"\bdeliveries\b", re.I), "deliveries"),
     (re.compile(r"\b(?:began|begin) sales\b|\bwent on sale\b", re.I), "sales began"),

@@ -37,10 +37,15 @@ DATELINE_SEARCH_LINES = 25
 SPEAKER = re.compile(r"(?P<name>[A-Z][\w'’.]*(?: [A-Z][\w'’.]*){0,3}) [-–—] (?P<title>[A-Z][^.!?]{1,80})")
 MODERATORS = ("Operator", "Moderator", "Host")
 MIN_SPEAKER_LINES = 3  # fewer look like headings with a dash, not a transcript
-LIST_MARKER = re.compile(r"[ \t]*(?:[-*•·▪●◦]|\(?\d{1,2}[.)]|\([a-z]\))[ \t]+")
+LIST_MARKER = re.compile(r"[ \t]*(?:--|[-*•·▪●◦]|\(?\d{1,2}[.)]|\([a-z]\))[ \t]+")
+# a line that goes on from the one above: it starts in lower case or with a figure ("an increase of\n11%")
+CONTINUES = re.compile(r"[a-z(%$€£¥]|\d")
 MARKUP_LINE = re.compile(r"\s*(?:!?\[[^\]]*\]\([^)]*\)|-{3,}|={3,}|https?://\S+|\([^)]*\)|\[[^\]]*\]\.?)\s*")
 TERMINAL = ".!?:;。！？；\"”’')"
 HEADING_MAX = 150
+NAME_LINE = re.compile(r"[A-Z][a-z]+(?:[ -][A-Z][a-z]+){1,2}")
+TITLE_LINE = re.compile(r"(?:Chief|President|CEO|CFO|COO|CTO|Chairman|Chairwoman|(?:Senior |Executive )?Vice President|"
+                        r"Head of|Founder|Co-Founder|Managing Director|General Manager|Director of)\b")
 WRAP_MIN = 60  # a line this long without an ending is a hard-wrapped paragraph, not a heading
 
 # Words after which a period does not end a sentence.
@@ -226,15 +231,22 @@ def _segments(text, lines, layout, language, body_start):
             continue
         marker = LIST_MARKER.match(line.text)
         if marker:
-            start = line.start + marker.end()
-            for segment in _sentences(text, start, line.end):
+            start, end = line.start + marker.end(), line.end
+            # an item hard-wrapped onto the next lines ("-- U.S. GAAP revenue of $5.1 billion, an increase of\n11%")
+            while index < len(body) and _item_goes_on(line.stripped, body[index], layout):
+                line = body[index]
+                end = line.end
+                index += 1
+            for segment in _sentences(text, start, end):
                 yield Segment(segment.start, segment.end, segment.text, "item", speaker, intro)
             continue
         start = max(line.start, body_start)
         end = line.end
         # a hard-wrapped paragraph continues on the next lines
-        while (index < len(body) and body[index].stripped and len(line.stripped) >= WRAP_MIN
-               and not line.stripped.endswith(tuple(TERMINAL)) and not is_title_case(line.stripped)
+        while (index < len(body) and body[index].stripped
+               and (len(line.stripped) >= WRAP_MIN and not is_title_case(line.stripped)
+                    or CONTINUES.match(body[index].stripped) and len(line.stripped) >= 20)
+               and not line.stripped.endswith(tuple(TERMINAL))
                and not is_speaker_line(body[index].stripped) and not is_markup(body[index].stripped)
                and not LIST_MARKER.match(body[index].text) and not is_table_line(body[index].stripped)
                and script_of(body[index].stripped) == script_of(line.stripped)):
@@ -242,6 +254,14 @@ def _segments(text, lines, layout, language, body_start):
             end = line.end
             index += 1
         paragraph = text[start:end].strip()
+        if (NAME_LINE.fullmatch(paragraph) and index < len(body) and TITLE_LINE.match(body[index].stripped)
+                and len(body[index].stripped) <= HEADING_MAX):
+            # "Joseph Massaro" / "Chief Financial Officer ... at Aptiv": a speaker introduced on two lines
+            title = body[index]
+            index += 1
+            first = start + text[start:end].index(paragraph)
+            yield Segment(first, title.end, text[first:title.end].rstrip(), "sentence", speaker)
+            continue
         if is_heading(paragraph) and "\n" not in paragraph:
             intro = None
             continue
@@ -252,11 +272,71 @@ def _segments(text, lines, layout, language, body_start):
             yield Segment(segment.start, segment.end, segment.text, "sentence", speaker)
 
 
+def _item_goes_on(stripped, following, layout):
+    """Whether the line after a list item's line continues the item: not a new item, heading,
+    speaker or table line, and either the item has no ending yet or the line starts in lower case."""
+    after = following.stripped
+    if not after or LIST_MARKER.match(following.text) or is_table_line(after) or is_markup(after):
+        return False
+    if after.endswith(":") or (layout.kind == "transcript" and is_speaker_line(after)):
+        return False
+    if script_of(after) != script_of(stripped) and script_of(after) is not None:
+        return False
+    if stripped.endswith((".", "!", "?", "。", "！", "？", "\"", "”")):
+        return False
+    return bool(CONTINUES.match(after)) or not is_title_case(after)
+
+
 def _sentences(text, start, end):
-    """Sentences of text[start:end], split by the rules of the paragraph's own script."""
-    splitter = split_chinese if script_of(text[start:end]) == "zh" else split_sentences
+    """Sentences of text[start:end], split by the rules of the paragraph's own script; a
+    "sentence" longer than MAX_SENTENCE (a run-on line, a document with no full stops) is cut
+    into pieces, so no rule ever works on more than MAX_SENTENCE characters at once."""
+    splitter = split_chinese if script_of(text[start:start + 2000]) == "zh" else split_sentences
     for s, e in splitter(text[start:end]):
-        yield Segment(start + s, start + e, text[start + s:start + e])
+        for piece_start, piece_end in pieces(text, start + s, start + e):
+            for cell_start, cell_end in cells(text, piece_start, piece_end):
+                yield Segment(cell_start, cell_end, text[cell_start:cell_end])
+
+
+# a table pasted without its spaces: "Actual EPS$0.13Consensus EPS $0.11Beat/MissBeat by +$0.02"
+GLUE = re.compile(r"(?<=[a-z0-9%)])(?=[A-Z][a-z])")
+MIN_GLUES = 3
+
+
+def cells(text, start, end):
+    """The cells of a table that lost its spaces, each a segment of its own; other text as it is."""
+    glues = [m.start() for m in GLUE.finditer(text, start, end)]
+    if len(glues) < MIN_GLUES:
+        yield start, end
+        return
+    bounds = [start] + [start + (g - start) for g in glues] + [end]
+    for s, e in zip(bounds, bounds[1:]):
+        s, e = _trim(text, s, e)
+        if e > s:
+            yield s, e
+
+
+MAX_SENTENCE = 1500
+PIECE_BREAK = re.compile(r"[;:,]\s|\s[-–—]+\s|\s")
+
+
+def pieces(text, start, end, limit=MAX_SENTENCE):
+    """(start, end) spans of at most `limit` characters covering text[start:end]: cut at the last
+    clause break (else the last space) before the limit, else hard at the limit."""
+    while end - start > limit:
+        window = text[start + limit // 2:start + limit]
+        breaks = [m for m in PIECE_BREAK.finditer(window) if not m.group().isspace()] or list(PIECE_BREAK.finditer(window))
+        cut = start + limit // 2 + (breaks[-1].end() if breaks else len(window))
+        piece_end = cut
+        while piece_end > start and text[piece_end - 1].isspace():
+            piece_end -= 1
+        if piece_end > start:
+            yield start, piece_end
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        yield start, end
 
 
 def split_sentences(paragraph):
@@ -272,15 +352,16 @@ def split_sentences(paragraph):
 
 
 def _ends_sentence(paragraph, match):
-    after = paragraph[match.end():].lstrip()
+    # windows, never the rest of the paragraph: a one-line document of megabytes stays linear
+    after = paragraph[match.end():match.end() + 200].lstrip()
     if not after:
-        return True
+        return not paragraph[match.end() + 200:].strip()
     first = after[0]
     if not (first.isupper() or first.isdigit() or first in "\"“‘'"):
         return False
     if match.group()[0] != ".":
         return True
-    word = re.search(r"([\w.&]+)$", paragraph[:match.start()])
+    word = re.search(r"([\w.&]+)$", paragraph[max(0, match.start() - 100):match.start()])
     word = word.group(1).lower() if word else ""
     if word in NEVER_SPLIT_AFTER or (len(word) == 1 and word.isalpha()):
         return False  # "Mr. Shen", "Aug. 08", initials "J. Smith"

@@ -80,8 +80,8 @@ END_OF_REPORTING = re.compile(r"\b(?:the )?end of the (?:quarter|period|reportin
 PREVIOUS_QUARTER = re.compile(r"\b(?:the )?(?:last|previous|prior|preceding) quarter\b|上個?季度?", re.IGNORECASE)
 # "up from 22.9% last quarter", "compared with a net loss of US$15.2 million in the same period last year",
 # "an increase over 2023" ("over" only right before the date: "over US$1.1 billion in 2024" is a qualifier)
-COMPARISON_BEFORE = re.compile(r"\b(?:from|compared (?:to|with)|versus|vs\.?|than|against)\s+"
-                               r"(?:an? (?:net )?(?:loss|profit|gain|income) of\s+)?(?:[^\s,;]+\s+){0,3}?"
+COMPARISON_BEFORE = re.compile(r"\b(?:from|compared (?:to|with)|versus|vs\.?|(?<!more )(?<!less )(?<!fewer )(?<!greater )(?<!rather )than|against)\s+"
+                               r"(?:an? (?:net )?(?:loss|profit|gain|income) of\s+)?(?:[^\s;]*[^\s,;]\s+){0,3}?"
                                r"(?:in\s+|during\s+|for\s+)?(?:the\s+)?$|\bover\s+(?:the\s+)?$", re.IGNORECASE)
 
 
@@ -122,7 +122,151 @@ def find_dates(sentence, base, fiscal_year_end="12-31", language="en", reporting
             found.append(mention)
     if reporting is not None:
         found.extend(_reporting_references(sentence, reporting))
+    if language != "zh":
+        found.extend(_inferred(sentence, _as_date(base), fiscal_year_end, reporting))
     return _without_overlaps(found)
+
+
+# ---- date forms the parser does not read: spans worked out here, each with a note saying how ----
+
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                "ten": 10, "a": 1, "a couple of": 2, "several": None}
+AGO = re.compile(r"\b(?P<n>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|a) (?P<unit>years?|months?) ago\b",
+                 re.IGNORECASE)
+THIS_YEAR_ASIDE = re.compile(r"\b(?:earlier|later) (?:this|in the) year\b|\bearlier in \d{4}\b", re.IGNORECASE)
+FISCAL_YEAR_ENDING = re.compile(rf"\b(?:its |the |our )?fiscal year (?:ending|ended|that ends|which ends) "
+                                rf"(?P<day>{MONTH} \d{{1,2}}(?:st|nd|rd|th)?(?:,? (?P<year>{YEAR4}))?)", re.IGNORECASE)
+MONTHS_ENDED = re.compile(rf"\b(?:the )?(?P<n>three|six|nine|twelve|3|6|9|12)[- ]months? (?:period )?ended (?P<day>{MONTH} \d{{1,2}},? {YEAR4})",
+                          re.IGNORECASE)
+YEAR_TO_DATE = re.compile(rf"\byear[- ]to[- ]date\b|\bYTD\b|\b(?:the )?first nine months(?: of (?P<year>{YEAR4}))?", re.IGNORECASE)
+AND_YEAR = re.compile(r"(?<=\d{4} and )'(?P<yy>\d{2})(?![\w'])|(?<=\d{4} or )'(?P<yy2>\d{2})(?![\w'])")
+YEARLESS = re.compile(r"(?:the )?(?P<ordinal>first|second|third|fourth|1st|2nd|3rd|4th)(?: fiscal)? (?P<part>quarter|half)",
+                      re.IGNORECASE)
+LOOKS_AHEAD = re.compile(r"\b(?:will|expects?|expected|outlook|guidance|plans?|forecasts?|anticipates?|next)\b", re.IGNORECASE)
+
+
+def _inferred(sentence, base, fiscal_year_end, reporting):
+    found = []
+    for match in AGO.finditer(sentence):
+        n = match["n"].lower()
+        n = NUMBER_WORDS.get(n, None) if not n.isdigit() else int(n)
+        if not n:
+            continue
+        if match["unit"].lower().startswith("year"):
+            year = base.year - n
+            span = dates.DateSpan(dt.date(year, 1, 1), dt.date(year, 12, 31), "year")
+        else:
+            month_index = base.year * 12 + base.month - 1 - n
+            year, month = divmod(month_index, 12)
+            span = dates.DateSpan(dt.date(year, month + 1, 1), _month_end(year, month + 1), "month")
+        found.append(_inferred_mention(sentence, match, span, f"'{match.group()}' counted back from the publication "
+                                                               f"date {base.isoformat()}"))
+    for match in THIS_YEAR_ASIDE.finditer(sentence):
+        year = int(re.search(r"\d{4}", match.group()).group()) if re.search(r"\d{4}", match.group()) else base.year
+        span = dates.DateSpan(dt.date(year, 1, 1), dt.date(year, 12, 31), "year")
+        found.append(_inferred_mention(sentence, match, span, f"'{match.group()}': some time in {year}, the year of "
+                                                               f"the publication"))
+    for match in FISCAL_YEAR_ENDING.finditer(sentence):
+        try:
+            end = dates.parse(match["day"] if match["year"] else f"{match['day']}, {base.year}", base=base)
+        except dates.DateError:
+            continue
+        day = end.valid_from
+        if not match["year"] and (day - base).days > 200:
+            day = day.replace(year=day.year - 1)
+        elif not match["year"] and (base - day).days > 200:
+            day = day.replace(year=day.year + 1)
+        start = _add_days(day.replace(year=day.year - 1), 1)
+        found.append(_inferred_mention(sentence, match, dates.DateSpan(start, day, "year"),
+                                       f"'{match.group()}': the fiscal year ending {day.isoformat()} (52/53-week "
+                                       f"years end on a weekday: check the start)"))
+    for match in MONTHS_ENDED.finditer(sentence):
+        try:
+            end = dates.parse(match["day"]).valid_from
+        except dates.DateError:
+            continue
+        months = {"three": 3, "six": 6, "nine": 9, "twelve": 12}.get(match["n"].lower()) or int(match["n"])
+        start = _months_before(end, months)
+        precision = {3: "quarter", 6: "half", 12: "year"}.get(months, "month")
+        found.append(_inferred_mention(sentence, match, dates.DateSpan(start, end, precision),
+                                       f"'{match.group().strip()}': {months} months ending {end.isoformat()}"))
+    for match in YEAR_TO_DATE.finditer(sentence):
+        if match["year"]:
+            year = int(match["year"])
+            end = dt.date(year, 9, 30)
+        elif reporting is not None:
+            end = reporting.span.valid_to
+            year = end.year
+        else:
+            last = base.replace(day=1) - dt.timedelta(days=1)
+            end, year = last, last.year
+        if "nine" in match.group().lower():
+            end = dt.date(year, 9, 30)
+        span = dates.DateSpan(dt.date(year, 1, 1), end, "month")
+        source = f"the reporting period {reporting.label}" if reporting is not None and not match["year"] else "the text"
+        found.append(_inferred_mention(sentence, match, span, f"'{match.group()}': from the start of {year} to "
+                                                               f"{end.isoformat()} (the end taken from {source})"))
+    for match in AND_YEAR.finditer(sentence):
+        yy = match["yy"] or match["yy2"]
+        year = 2000 + int(yy)
+        span = dates.DateSpan(dt.date(year, 1, 1), dt.date(year, 12, 31), "year")
+        found.append(_inferred_mention(sentence, match, span, f"'{match.group()}' after a year: {year}"))
+    return found
+
+
+def _inferred_mention(sentence, match, span, note):
+    comparison = bool(COMPARISON_BEFORE.search(sentence[max(0, match.start() - 40):match.start()]))
+    return DateMention(match.group().strip(), match.start(), match.start() + len(match.group().strip()), span,
+                       "inferred", comparison, note)
+
+
+def _month_end(year, month):
+    return (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1))
+
+
+def _add_days(day, n):
+    return day + dt.timedelta(days=n)
+
+
+def _months_before(end, months):
+    """The first day of a period of `months` months ending on `end` (a 52/53-week quarter ends on any day)."""
+    index = end.year * 12 + end.month - 1 - months
+    year, month = divmod(index, 12)
+    if end == _month_end(end.year, end.month):
+        return _month_end(year, month + 1) + dt.timedelta(days=1)
+    try:
+        return dt.date(year, month + 1, end.day) + dt.timedelta(days=1)
+    except ValueError:
+        return _month_end(year, month + 1) + dt.timedelta(days=1)
+
+
+def _yearless(text, span, sentence, base, reporting, fiscal_year_end):
+    """"the fourth quarter" has no year: on a results call it is the reporting period's year; else the
+    latest such quarter ended by the publication, unless the sentence looks ahead."""
+    match = YEARLESS.fullmatch(text)
+    if match is None or re.search(r"\d", text):
+        return None
+    if reporting is not None:
+        year = reporting.span.valid_to.year
+        why = f"the year of the reporting period {reporting.label}"
+    else:
+        ahead = LOOKS_AHEAD.search(sentence)
+        year = span.valid_from.year
+        if not ahead and span.valid_to > base:
+            year -= 1
+            why = f"the latest {match.group().lower().replace('the ', '')} ended by the publication ({base.isoformat()})"
+        elif ahead and span.valid_to < base:
+            year += 1
+            why = "the next one: the sentence looks ahead"
+        else:
+            return None
+    try:
+        moved = dates.parse(f"{text} {year}", base=base, fiscal_year_end=fiscal_year_end)
+    except dates.DateError:
+        return None
+    if moved == span:
+        return None
+    return moved, f"'{text}' has no year: read as {_label(moved)}, {why}"
 
 
 def _read_candidate(sentence, start, end, base, fiscal_year_end, reporting):
@@ -141,6 +285,9 @@ def _read_candidate(sentence, start, end, base, fiscal_year_end, reporting):
         span = dates.parse(text, base=reporting.span.valid_from, fiscal_year_end=fiscal_year_end)
         note = f"'{text}' counted from the reporting period {reporting.label} ({reporting.evidence!r}), not from the publication date"
         return DateMention(text, start, end, span, "relative_to_reporting", comparison, note)
+    yearless = _yearless(text, span, sentence, _as_date(base), reporting, fiscal_year_end)
+    if yearless is not None:
+        return DateMention(text, start, end, yearless[0], "inferred", comparison, yearless[1])
     if compact != text:
         note = f"'{text}' read as '{compact}' (spaces removed)"
         return DateMention(text, start, end, span, "respaced", comparison, note)
@@ -242,6 +389,27 @@ def reporting_period(text, front_matter, published_on, fiscal_year_end="12-31"):
             if found:
                 return ReportingPeriod(found, f"{match['period']}, in the headline", _label(found))
     return None
+
+
+CALL_CUE = re.compile(r"\b(?:earnings|conference|investor) call\b|\b(?:recap|review|overview) of the quarter\b"
+                      r"|\bthank(?:s| you),? (?:operator|everyone)\b", re.IGNORECASE)
+CALL_WINDOW_DAYS = 75  # results calls are held within weeks of the quarter's end
+
+
+def call_period(text, published_on, is_transcript=False):
+    """The quarter a results call reports on when it does not name it: the latest calendar quarter
+    ended before the call, if the call is within CALL_WINDOW_DAYS of its end."""
+    cue = CALL_CUE.search(text[:20000])
+    if not (cue or is_transcript) or not FINANCIAL_FIGURE.search(text):
+        return None
+    day = _as_date(published_on)
+    first_of_quarter = dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    end = first_of_quarter - dt.timedelta(days=1)
+    if (day - end).days > CALL_WINDOW_DAYS:
+        return None
+    span = dates.DateSpan(dt.date(end.year, end.month - 2, 1), end, "quarter")
+    why = f"'{cue.group()}'" if cue else "a call transcript"
+    return ReportingPeriod(span, f"{why} on {day.isoformat()}, {(day - end).days} days after {_label(span)} ended", _label(span))
 
 
 def _past_period(text, published_on, fiscal_year_end):
