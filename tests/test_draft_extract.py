@@ -226,7 +226,7 @@ def read_all(sentence, default="acme", reporting=None):
     ("Shares of Acme (Nasdaq: ACMO) rose on the news.", "listing", None),
     ("Globex is the majority owner of Acme.", "ownership", None),
     ("Acme counts Globex as a customer.", "customer", None),
-    ("Loss per share was $0.84 in the third quarter of 2025.", "note", None),
+    ("Loss per share was $0.84 in the third quarter of 2025.", "financial_result", "eps"),
     ("Operating expenses increased 12% year-over-year.", "note", "operating_expenses"),
 ])
 def test_kind_rules(sentence, kind, metric):

@@ -791,11 +791,18 @@ def _is_bare_change(text, amount):
 
 
 def _metric_quantity(metric, value, negative):
+    """The figure in the unit its metric is measured in (metrics.yml): $1.40 of EPS is 1.4 USD/share,
+    2% of growth over market is 2 percentage points."""
     quantity = value.quantity(negate=negative)
     if metric in rules.VEHICLE_METRICS and quantity["unit"] in ("units", ""):
         quantity["unit"] = "vehicles"
     if not quantity["unit"]:
         quantity["unit"] = "units"
+    measured_in = vocabulary.metrics().get(metric, {}).get("unit")
+    if measured_in == "per_share" and vocabulary.builtin().unit_kind(quantity["unit"]) == "currency":
+        quantity["unit"] += "/share"
+    if measured_in == "points" and quantity["unit"] == "percent":
+        quantity["unit"] = "percentage_points"
     return quantity
 
 

@@ -11,6 +11,8 @@ English ones for `--language zh`.
 """
 import re
 
+from .. import vocabulary
+
 
 def _any(*patterns):
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
@@ -38,13 +40,13 @@ METRICS = [
     ("operating_cash_flow", _any(r"\b(?:net )?cash (?:flows? )?(?:from|provided by|generated (?:by|from)) operati(?:ons|ng activities)\b",
                                  r"\boperating cash flows?\b", r"\bcash flows? from operations\b", r"經營現金流|经营现金流"), "money"),
     ("free_cash_flow", _any(r"\bfree cash flows?\b", r"自由現金流|自由现金流"), "money"),
-    ("capex", _any(r"\bcapital expenditures?\b", r"\bcapex\b", r"資本開支|资本开支"), "money"),
+    ("capital_expenditures", _any(r"\bcapital expenditures?\b", r"\bcapex\b", r"資本開支|资本开支"), "money"),
     ("share_repurchases", _any(r"\b(?:share|stock) (?:repurchases?|buybacks?)\b", r"\brepurchases\b", r"\brepurchased\b",
                                r"\bbought back\b"), "money"),
     ("growth_over_market", _any(r"\bgrowth over (?:the )?market\b", r"\b(?:above|below) market\b"), "percent"),
     ("operating_income", _any(r"\b(?:adjusted |GAAP )?operating (?:income|profit|earnings)\b", r"\bincome from operations\b",
                               r"營業利潤|营业利润|經營利潤|经营利润"), "money"),
-    ("debt", _any(r"\b(?:total |net )?debt\b", r"\bborrowings\b"), "money"),
+    ("total_debt", _any(r"\b(?:total |net )?debt\b", r"\bborrowings\b"), "money"),
     ("jobs_created", _any(r"\bnew jobs\b", r"\bjobs\b"), "people"),
     ("design_wins", _any(r"\bdesign[- ]wins\b", r"\bdesign[- ]ins\b"), "projects"),
     ("revenue_growth", _any(r"\brevenue growth\b", r"\bgrowth in (?:total )?revenue\b", r"營收成長|营收增长"), "percent"),
@@ -86,18 +88,11 @@ METRICS = [
     ("employees", _any(r"\bemployees\b", r"\bheadcount\b", r"\bstaff\b", r"員工|员工"), "employees"),
     ("patents", _any(r"\bpatents?\b", r"\bpatent applications\b", r"專利|专利"), "patents"),
 ]
-# metrics the vocabulary does not have yet: what each is, for the note's topic and its review note
-WANTED_METRICS = {
-    "eps": "earnings per share (a currency-per-share unit)", "adjusted_ebitda_margin": "adjusted EBITDA margin",
-    "operating_margin": "operating margin", "net_margin": "net margin", "operating_cash_flow": "operating cash flow",
-    "free_cash_flow": "free cash flow", "capex": "capital expenditures", "share_repurchases": "share repurchases",
-    "growth_over_market": "growth over market", "operating_income": "operating income", "debt": "debt",
-    "jobs_created": "jobs created", "design_wins": "design wins (a count)",
-}
-FINANCIAL_METRICS = {"revenue", "revenue_goods", "revenue_software", "revenue_services", "revenue_international",
-                     "gross_profit", "gross_margin", "operating_expenses", "research_and_development_expenses",
-                     "selling_general_administrative_expenses", "operating_loss", "net_loss", "net_income",
-                     "adjusted_ebitda", "ebitda", "revenue_growth", "cash", *WANTED_METRICS} - {"jobs_created", "design_wins"}
+# metrics the wording above names that the vocabulary does not have (yet): what each is, for the
+# note's topic and its review note.  Every other metric comes from metrics.yml.
+WANTED_METRICS = {"jobs_created": "jobs created"}
+# which metric kind a figure is: metrics.yml's section says (financials or operations)
+FINANCIAL_METRICS = {key for key, spec in vocabulary.metrics().items() if spec["section"] == "financials"}
 # a metric written with a loss word is a negative amount ("adjusted EBITDA loss of RMB210 million")
 LOSS_AFTER_METRIC = re.compile(r"^\W*(?:loss|losses|deficit|was negative|虧損|亏损)", re.IGNORECASE)
 VEHICLE_METRICS = {"deliveries", "car_sales", "vehicles_cumulative", "vehicles_shipped_with"}
