@@ -177,7 +177,8 @@ def event_span(event, published_on):
     from timeline import dates
     if event.get("valid_from"):
         return str(event["valid_from"]), str(event["valid_to"])
-    span = dates.parse(str(event["date"]), base=published_on)
+    base = dates.parse(str(published_on)).valid_to  # a fuzzy publication date counts from its end, as on import
+    span = dates.parse(str(event["date"]), base=base)
     return span.valid_from.isoformat(), span.valid_to.isoformat()
 
 
@@ -332,10 +333,9 @@ def draft_held_out(batch="B", out=sys.stdout):
         if doc.stem in known:
             continue
         frozen = FIRST_SIGHT / f"{doc.stem}.yml"
-        if frozen.exists():
-            raise SystemExit(f"{frozen} exists but has no record: refusing to draft {doc.stem} again")
-        draft = draft_for(doc, curated, index, published=True)
-        frozen.write_text(to_yaml(draft, document=doc.name), encoding="utf-8")
+        if not frozen.exists():  # a frozen draft without a record (scoring failed): score it, never draft again
+            draft = draft_for(doc, curated, index, published=True)
+            frozen.write_text(to_yaml(draft, document=doc.name), encoding="utf-8")
         draft = yaml.safe_load(frozen.read_text(encoding="utf-8"))
         for scorer, name in ((score, "v2"), (score_v1, "v1")):
             result = scorer(doc, curated, draft)

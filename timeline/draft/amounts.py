@@ -43,6 +43,8 @@ COUNT_NOUNS = {
     "programmes": "projects", "people": "people", "users": "people", "times": "times", "tops": "TOPS",
     "days": "days", "months": "months", "years": "years", "jobs": "people", "new jobs": "people",
     "design wins": "projects", "design-wins": "projects", "design ins": "projects",
+    "stores": "stores", "showrooms": "stores", "stations": "stations", "charging stations": "stations",
+    "cities": "cities", "orders": "orders",
 }
 _NOUNS = "|".join(sorted(COUNT_NOUNS, key=len, reverse=True))
 # numbers written as words: "two projects", "a dozen brands", "a million chips" ("a" only before a scale)

@@ -88,6 +88,15 @@ METRICS = [
     ("employees", _any(r"\bemployees\b", r"\bheadcount\b", r"\bstaff\b", r"員工|员工"), "employees"),
     ("patents", _any(r"\bpatents?\b", r"\bpatent applications\b", r"專利|专利"), "patents"),
 ]
+# every other metric of metrics.yml (or the log's own) is found by the words its definition lists
+_VALUE_KINDS = {"currency": "money", "per_share": "money", "percent": "percent", "points": "percent"}
+_COUNTED_IN = {"stores": "stores", "charging_stations": "stations", "markets_served": "countries",
+               "vehicle_models": "models", "design_wins": "projects", "employees": "employees"}
+_WORDED = {metric for metric, _, _ in METRICS}
+METRICS += [(key, _any(*(r"\b" + re.escape(word).replace(r"\ ", r"\s+") + r"\b" for word in spec["words"])),
+             _VALUE_KINDS.get(spec["unit"], _COUNTED_IN.get(key, "vehicles")))
+            for key, spec in vocabulary.metrics().items() if key not in _WORDED and spec["words"]]
+
 # metrics the wording above names that the vocabulary does not have (yet): what each is, for the
 # note's topic and its review note.  Every other metric comes from metrics.yml.
 WANTED_METRICS = {"jobs_created": "jobs created"}
