@@ -325,8 +325,8 @@ def history(ctx, entity_name, metric, as_json):
 
     def line(row):
         flags = ",".join(f for f in ("first_reported", "latest") if getattr(row, f)) or row.status
-        value = display.quantity(row.amount, row.unit, row.qualifier)
-        return f"{row.period:<12} {value:<28} reported {row.reported_on}  {flags:<22} {row.event}"
+        period = f"{row.period} [{row.series}]" if row.series else row.period
+        return f"{period:<12} {display.value(row.value):<28} reported {row.reported_on}  {flags:<22} {row.event}"
     _emit(_timeline(ctx).history(entity_name, metric), as_json, line)
 
 

@@ -169,7 +169,9 @@ class Vocabulary:
         return problems
 
     def unit_fits(self, unit_kind, unit):
-        return self.unit_kind(unit) == unit_kind or (unit_kind == "count" and unit in self._counts)
+        # sources write points as a percentage ("growth over market of 2%")
+        return (self.unit_kind(unit) == unit_kind or (unit_kind == "count" and unit in self._counts)
+                or (unit_kind == "points" and unit == "percent"))
 
     def unit_kind(self, unit):
         """Which kind of unit `unit` (normalised) is: currency, per_share, count, percent, points, ratio, physical."""
@@ -237,6 +239,9 @@ class Vocabulary:
             return unit
         if unit == "%":
             return "percent"
+        spelled = _UNIT_WORDS.get(" ".join(unit.split()).casefold())
+        if spelled:
+            return spelled
         return self._currency(unit)
 
     def _currency(self, unit):
@@ -328,7 +333,7 @@ class Vocabulary:
             unit = prefix + unit
         unit = "percent" if unit == "%" else (unit or prefix)
         digits = match["amount"].replace(",", "")
-        negative = digits.startswith("(") or match["sign"] in ("-", "−")
+        negative = digits.startswith("(") or {match["sign"], match["sign_after"]} & {"-", "−", "–"}
         digits = digits.strip("()")
         if len(digits.replace(".", "")) > 40:
             raise TimelineError(f"{whole!r}: the number has more than 40 digits")
@@ -471,13 +476,19 @@ def _scaled(amount, scale):
 # ---- quantities written by people ----
 
 _QUANTITY = re.compile(
-    r"""^\s*(?P<sign>[-+−])?\s*(?P<prefix>US\$|HK\$|C\$|CA\$|\$|€|£|¥|RMB|USD|CNY|EUR|GBP|HKD|CAD|SEK|JPY)?\s*
-        (?P<amount>\(?\d[\d,]*(?:\.\d+)?\)?)\s*
-        (?P<scale>thousand|million|billion|trillion|bn|mn|k|m|b)?\s*
-        (?P<unit>%|(?:/|per\s)\s*(?:diluted\s|ordinary\s|ADS\s)?shares?|[A-Za-z_$€£¥]+(?:\s*(?:/|per)\s*(?:diluted\s+|ordinary\s+|ADS\s+)?shares?)?)?\s*$""",
+    r"""^\s*(?P<sign>[-+−–])?\s*(?P<prefix>US\$|HK\$|C\$|CA\$|\$|€|£|¥|RMB|USD|CNY|EUR|GBP|HKD|CAD|SEK|JPY)?\s*
+        (?P<sign_after>[-+−–])?\s*(?P<amount>\(?\d[\d,]*(?:\.\d+)?\)?)\s*
+        (?:(?P<scale>thousand|million|billion|trillion|bn|mn|k|m|b)(?![A-Za-z]))?\s*
+        (?P<unit>%|(?:/|per\s)\s*(?:diluted\s|ordinary\s|ADS\s)?shares?
+                |[A-Za-z_$€£¥]+(?:\s*(?:/|per)\s*(?:diluted\s+|ordinary\s+|ADS\s+)?shares?|\s+points?)?)?\s*$""",
     re.IGNORECASE | re.VERBOSE,
 )
-_RANGE = re.compile(r"\s+to\s+|\s*[–—]\s*|(?<=[\d%])\s*-\s*(?=[$€£¥\d]|US\$|RMB)")
+# units as documents spell them
+_UNIT_WORDS = {"percentage points": "percentage_points", "percentage point": "percentage_points", "pp": "percentage_points",
+               "ppt": "percentage_points", "basis points": "basis_points", "basis point": "basis_points",
+               "bp": "basis_points", "bps": "basis_points", "oems": "oems", "vehicle": "vehicles", "unit": "units",
+               "store": "stores", "station": "stations", "city": "cities", "country": "countries"}
+_RANGE = re.compile(r"\s+to\s+|(?<=[\d%])\s*[–—]\s*|(?<=[\d%])\s*-\s*(?=[$€£¥\d]|US\$|RMB)")
 _QUALIFIERS = {"over": "over", "more than": "over", "above": "over", "under": "under", "below": "under",
                "less than": "under", "about": "about", "around": "about", "approximately": "about",
                "roughly": "about", "at least": "at_least", "at most": "at_most", "up to": "up_to",
