@@ -105,21 +105,25 @@ class IngestReport(Result):
     event_ids: list = field(default_factory=list)
 
     def summary(self, shown=10):
-        lines = [f"{self.entity_name} (CIK {self.cik}) as {self.entity}: {self.facts:,} facts read",
-                 f"  added {self.added:,} events ({self.restatements:,} restatements) citing {self.filings:,} new "
-                 f"filings; {self.unchanged:,} facts unchanged"]
+        lines = [f"{self.entity_name} (CIK {self.cik}) as {self.entity}: {_count(self.facts, 'fact')} read",
+                 f"  added {_count(self.added, 'event')} ({_count(self.restatements, 'restatement')}) citing "
+                 f"{_count(self.filings, 'new filing')}; {_count(self.unchanged, 'fact')} unchanged"]
         for reason, count in self.skipped.items():
             detail = ""
             if reason == "unit":
                 detail = " (" + ", ".join(f"{unit} {n:,}" for unit, n in self.skipped_units.items()) + ")"
-            lines.append(f"  skipped {count:,} facts {SKIPS[reason]}{detail}")
+            lines.append(f"  skipped {_count(count, 'fact')} {SKIPS[reason]}{detail}")
         if self.unmapped_concepts:
             listed = ", ".join(self.unmapped_concepts[:shown])
             more = f", … ({len(self.unmapped_concepts) - shown} more; --json lists all)" \
                 if len(self.unmapped_concepts) > shown else ""
-            lines.append(f"  unmapped: {len(self.unmapped_concepts):,} concepts, {self.unmapped_facts:,} facts "
-                         f"({listed}{more})")
+            lines.append(f"  unmapped: {_count(len(self.unmapped_concepts), 'concept')}, "
+                         f"{_count(self.unmapped_facts, 'fact')} ({listed}{more})")
         return "\n".join(lines)
+
+
+def _count(n, noun):
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 @dataclass
@@ -206,7 +210,7 @@ def _check_document(document, where):
     if not isinstance(document, dict):
         raise TimelineError("not an SEC companyfacts document (the JSON is not an object)", where)
     if "facts" not in document:
-        known = {"taxonomy": "a frames document (one concept across companies)",
+        known = {"data": "a frames document (one concept across companies)",
                  "units": "a companyconcept document (one concept of one company)",
                  "filings": "a submissions document (the filing index)"}
         kind = next((what for key, what in known.items() if key in document), None)
