@@ -51,6 +51,7 @@ standing filed figure of the same metric, series and period.
 """
 import json
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -66,6 +67,7 @@ from .validation import MAX_QUOTE, XBRL_CONCEPT
 from .vocabulary import MAX_AMOUNT
 
 ACCESSION = re.compile(r"^\d{10}-\d{2}-\d{6}$")
+UNIT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_./-]{0,39}$")
 SOURCE_KEY = re.compile(r"^sec-(\d+)-(\d{10}-\d{2}-\d{6})$")
 FILED_ID = re.compile(r"/xbrl(?:/v(\d+))?$")
 PUBLISHER = "U.S. Securities and Exchange Commission (EDGAR)"
@@ -224,7 +226,7 @@ def _check_document(document, where):
         raise TimelineError(f"not an SEC companyfacts document: cik {_short(document.get('cik'))} "
                             "is not a CIK number", where)
     name = document.get("entityName")
-    if not isinstance(name, str) or not name.strip() or len(name) > 300:
+    if not isinstance(name, str) or not name.strip() or len(name) > 300 or not _plain(name):
         raise TimelineError(f"not an SEC companyfacts document: entityName {_short(name)} is not a company name",
                             where)
     facts = document["facts"]
@@ -233,13 +235,19 @@ def _check_document(document, where):
     concepts, count = {}, 0
     for taxonomy, named in facts.items():
         if not isinstance(named, dict):
-            raise TimelineError(f"facts.{taxonomy} is not an object of concepts", where)
+            raise TimelineError(f"facts.{_short(taxonomy)} is not an object of concepts", where)
         for concept, spec in named.items():
+            if not XBRL_CONCEPT.match(f"{taxonomy}:{concept}"):
+                raise TimelineError(f"facts: {_short(f'{taxonomy}:{concept}')} is not a concept name "
+                                    "(taxonomy:Name, as us-gaap:Revenues)", where)
             place = f"facts.{taxonomy}.{concept}"
             units = spec.get("units") if isinstance(spec, dict) else None
             if not isinstance(units, dict):
                 raise TimelineError(f"{place} has no 'units' object", where)
             for unit, records in units.items():
+                if not UNIT.match(unit):
+                    raise TimelineError(f"{place}.units: {_short(unit)} is not a unit name (USD, USD/shares, "
+                                        "shares, pure…)", where)
                 if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
                     raise TimelineError(f"{place}.units.{unit} is not a list of facts", where)
                 count += len(records)
@@ -678,6 +686,11 @@ def _number(amount):
     if isinstance(amount, float) and amount.is_integer() and abs(amount) < 2**53:
         return int(amount)
     return amount
+
+
+def _plain(text):
+    """Text a title and a message may show: no control or format characters, no lone surrogates."""
+    return all(unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn") for char in text)
 
 
 def _short(value):
