@@ -136,7 +136,7 @@ def test_each_distinct_fact_is_one_event_citing_the_earliest_filing_that_reporte
     assert fy2024.attributes == {"metric": "revenue", "value": {"amount": 640000000, "unit": "USD"}}
     assert fy2024.kind == "financial_result" and fy2024.status == "current"
     assert fy2024.quote == f"XBRL us-gaap:Revenues [USD] 2024-01-01/2024-12-31 = 640000000 (accession {K_2024}, 10-K)"
-    assert fy2024.summary == "Acme Motors Inc.: Revenue for 2024 was 640,000,000 USD, as filed in its 10-K filed 2025-02-20."
+    assert fy2024.summary == "Acme Motors Inc.: Revenue for 2024 was 640,000,000 USD (10-K filed 2025-02-20)."
     # the 2024 year-end cash: in the 10-K, repeated as a comparative by the Q2 10-Q: once, first reported by the 10-K
     cash = events["acme/2024-12-31/cash/xbrl"]
     assert (cash.valid_from, cash.valid_to, cash.precision, cash.reported_on) == ("2024-12-31", "2024-12-31", "day",
@@ -212,7 +212,7 @@ def test_a_different_value_in_a_later_filing_is_a_restatement_that_supersedes(ti
     assert (restated.supersedes, restated.reported_on, restated.source_key) == (first.event_id, "2025-10-20",
                                                                                  f"sec-{CIK}-{Q2_10QA}")
     assert restated.summary == ("Acme Motors Inc.: Revenue for Q2 2025 restated to 155,934,000 USD "
-                                "(was 155,634,000 USD) in its 10-Q/A filed 2025-10-20.")
+                                "(was 155,634,000 USD) in the 10-Q/A filed 2025-10-20.")
     assert restated.reason == f"restated in the 10-Q/A filed 2025-10-20 (accession {Q2_10QA})"
     assert restated.quote.endswith(f"= 155934000 (accession {Q2_10QA}, 10-Q/A)")
     assert report.restatements == 2  # the quarter and the half-year to date
@@ -270,7 +270,7 @@ def test_an_amended_annual_report_restates_an_ifrs_figure(tmp_path, timeline):
     assert (restated.attributes["value"], restated.reported_on, restated.supersedes) == (
         {"amount": 5561000000, "unit": "CNY"}, "2025-06-30", "nova/2024/revenue/xbrl")
     assert restated.summary == ("Nova Auto Holdings Ltd: Revenue for 2024 restated to 5,561,000,000 CNY "
-                                "(was 5,553,000,000 CNY) in its 20-F/A filed 2025-06-30.")
+                                "(was 5,553,000,000 CNY) in the 20-F/A filed 2025-06-30.")
     assert report.skipped == {"other_concept": 1, "other_unit": 1}  # attributable-to-parent; the USD translation
     assert events["nova/2024/net_income/xbrl"].quote.startswith("XBRL ifrs-full:ProfitLoss [CNY] ")
     assert events["nova/2024/eps/xbrl"].attributes["value"] == {"amount": -3.12, "unit": "CNY/share"}
@@ -659,3 +659,4 @@ def test_hostile_documents_fail_cleanly_or_verify(template, tmp_path, document):
     lines = result.stderr.strip().splitlines()
     assert result.exit_code == 1 and len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
     assert cli.ok("export") == before
+

@@ -558,10 +558,10 @@ def _event(figure, fact, amount, unit, entity, entity_name, base, version, stand
         "source": source_key(document.cik, fact.accn),
     }
     if standing is None:
-        raw["summary"] = f"{entity_name}: {spec['label']} for {period} was {value}, as filed in its {filing}."
+        raw["summary"] = f"{entity_name}: {spec['label']} for {period} was {value} ({filing})."
     else:
         was = display.quantity(standing["amount"], standing["unit"])
-        raw["summary"] = f"{entity_name}: {spec['label']} for {period} restated to {value} (was {was}) in its {filing}."
+        raw["summary"] = f"{entity_name}: {spec['label']} for {period} restated to {value} (was {was}) in the {filing}."
         raw["supersedes"] = standing["id"]
         raw["reason"] = f"restated in the {filing} (accession {fact.accn})"
     return raw
