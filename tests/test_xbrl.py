@@ -660,3 +660,27 @@ def test_hostile_documents_fail_cleanly_or_verify(template, tmp_path, document):
     assert result.exit_code == 1 and len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
     assert cli.ok("export") == before
 
+
+# ---- the README's worked example ----
+
+def test_the_readme_worked_example_runs_as_written(tmp_path, monkeypatch):
+    """Every command of README.md's "Numbers from filings" example, and exactly the output it shows."""
+    import re
+    import shlex
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("A worked example with `docs/examples/acme-companyfacts.json`", 1)[1]
+    block = block.split("```\n", 2)[1]
+    steps = []
+    for line in block.splitlines():
+        if line.startswith("$ timeline "):
+            steps.append((re.sub(r"\s{2,}#.*$", "", line[len("$ timeline "):]), []))
+        elif line.strip():
+            steps[-1][1].append(line)
+    assert [command.split()[0] for command, _ in steps] == ["init", "entity", "source", "add", "add", "ingest",
+                                                          "history", "show", "compare"]
+    monkeypatch.chdir(ROOT)  # the example names docs/examples/… from the top of the repository
+    cli = Cli(tmp_path / "timeline.db")
+    for command, shown in steps:
+        out = cli.ok(*shlex.split(command))
+        if command != "init":  # init names the database file
+            assert [line.rstrip() for line in out.splitlines()] == shown, command
