@@ -684,3 +684,24 @@ def test_the_readme_worked_example_runs_as_written(tmp_path, monkeypatch):
         out = cli.ok(*shlex.split(command))
         if command != "init":  # init names the database file
             assert [line.rstrip() for line in out.splitlines()] == shown, command
+
+
+def test_two_fiscal_years_ending_in_the_same_year_keep_apart(tmp_path, timeline):
+    """After a change of year end, a 20-F can report the fiscal year to January 2025 and the one to
+    June 2025: both are "FY2025", so the second is named by its dates, now and when read again."""
+    old = dict(accn="0001234567-25-000010", form="10-K", filed="2025-03-20", fy=2024, fp="FY")
+    new = dict(accn="0001234567-25-000070", form="10-KT", filed="2025-09-01", fy=2025, fp="FY")
+    first = companyfacts({"us-gaap": {"Revenues": concept("Revenues", USD=[
+        fact(700000000, "2025-01-31", start="2024-02-01", **old)])}})
+    both = companyfacts({"us-gaap": {"Revenues": concept("Revenues", USD=[
+        fact(700000000, "2025-01-31", start="2024-02-01", **old),
+        fact(720000000, "2025-06-30", start="2024-07-01", **new),
+        fact(690000000, "2024-06-30", start="2023-07-01", **new)])}})
+    timeline.ingest_xbrl(write(tmp_path / "first.json", first))
+    report = timeline.ingest_xbrl(write(tmp_path / "both.json", both))
+    assert sorted(report.event_ids) == ["acme/2024-07-01-to-2025-06-30/revenue/xbrl", "acme/fy2024/revenue/xbrl"]
+    events = filed_events(timeline)
+    assert (events["acme/fy2025/revenue/xbrl"].valid_to, events["acme/fy2025/revenue/xbrl"].period) == \
+        ("2025-01-31", "FY2025")
+    assert events["acme/2024-07-01-to-2025-06-30/revenue/xbrl"].period == "FY2025"
+    assert timeline.ingest_xbrl(write(tmp_path / "both.json", both)).added == 0

@@ -440,10 +440,17 @@ def plan(document, entity, entity_name, vocab, chains, concepts=None):
                 figure.candidates.append((rank, fact, ours))
                 unit_use[concept][ours] += 1
 
-    events, sources = [], {}
+    events, sources, spans = [], {}, {}
     for key in sorted(figures):
         figure = figures[key]
+        span = (figure.valid_from, figure.valid_to)
         base = filed_id(entity, figure.valid_from, figure.valid_to, figure.precision, figure.metric)
+        held = chains.get(base)
+        if spans.get(base, span) != span or (held and (held[0]["valid_from"], held[0]["valid_to"]) != span):
+            # two spans one name would call alike (fiscal years ending in June and in January 2025
+            # are both FY2025, after a change of year end): the second is named by its dates
+            base = f"{entity}/{figure.valid_from}-to-{figure.valid_to}/{figure.metric}/xbrl"
+        spans[base] = span
         chain = chains.get(base, [])
         for outcome, fact in _walk(figure, chain, unit_use, entity, entity_name, base, events, document, vocab):
             if outcome == "added":
