@@ -523,10 +523,39 @@ def test_bad_documents_are_one_error_and_change_nothing(tmp_path, sqlite_cli, na
     (["ingest", "xbrl", "{doc}", "--entity", "acmee"], "unknown entity 'acmee' — did you mean 'acme'?"),
     (["ingest", "xbrl", "{doc}", "--concepts", "us-gaap:Nope"], "us-gaap:Nope is not mapped to any metric"),
     (["compare", "nobody"], "unknown entity 'nobody'"),
+    (["ingest", "xbrl", "{dir}"], "Is a directory"),
+    (["ingest", "xbrl", "/dev/null"], "/dev/null: not a regular file"),
+    (["ingest", "xbrl", "doc\ud800.json"], "'doc\\ud800.json': no file can have this name"),
 ])
 def test_bad_arguments_are_one_error_and_change_nothing(sqlite_cli, acme_doc, args, message):
     from .test_bad_input import assert_refused
-    assert_refused(sqlite_cli, [str(acme_doc) if a == "{doc}" else a for a in args], message)
+    fill = {"{doc}": str(acme_doc), "{dir}": str(acme_doc.parent)}
+    assert_refused(sqlite_cli, [fill.get(a, a) for a in args], message)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(command=st.sampled_from([["ingest", "xbrl", "{t}"], ["ingest", "xbrl", "{doc}", "--entity", "{t}"],
+                                ["ingest", "xbrl", "{doc}", "--concepts", "{t}"], ["compare", "{t}"],
+                                ["compare", "{t}", "--json"]]),
+       text=st.one_of(st.sampled_from(["", " ", "\ud800", "\x1b[31m", "../../etc/passwd", "ACME", "us-gaap:Revenues",
+                                       "all-mapped", "us-gaap:Revenues,", ",", "x" * 5000, "/dev/zero"]),
+                      st.text(max_size=30)))
+def test_hostile_arguments_fail_cleanly(template, tmp_path, command, text):
+    import shutil
+    db = tmp_path / "args.db"
+    shutil.copy(template, db)
+    cli = Cli(db)
+    doc = write(tmp_path / "doc.json", companyfacts(acme_facts()))
+    before = cli.ok("export")
+    result = cli(*[text if part == "{t}" else str(doc) if part == "{doc}" else part for part in command])
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    if result.exit_code == 0:
+        assert cli.ok("verify").startswith("ok:")
+        return
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code in (1, 2) and len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert cli.ok("export") == before
 
 
 def test_a_binary_file_is_not_a_document(tmp_path, sqlite_cli):

@@ -263,7 +263,7 @@ def ingest():
 
 
 @ingest.command("xbrl")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file")
 @click.option("--entity", help="Entity key, name or alias (default: the document's entityName, found in the registry).")
 @click.option("--concepts", default="all-mapped", show_default=True, metavar="LIST|all-mapped",
               help="Only these concepts, comma-separated (us-gaap:Revenues,ifrs-full:Revenue).")

@@ -74,6 +74,7 @@ PUBLISHER = "U.S. Securities and Exchange Commission (EDGAR)"
 # days a duration spans -> the precision it is read at (52/53-week periods included)
 SPANS = (("month", 28, 31), ("quarter", 84, 98), ("half", 175, 189), ("year", 357, 371))
 ALL_MAPPED = "all-mapped"
+MAX_BYTES = 256 * 2**20  # the largest companies' documents are tens of MB
 SKIPS = {  # why a fact of a mapped concept gave no event: "skipped N facts …"
     "not_selected": "of concepts not among --concepts",
     "unit": "in units that do not fit their metric",
@@ -191,9 +192,17 @@ def read_document(path):
     """The companyfacts document at `path`, its shape checked; TimelineError naming the problem."""
     where = str(path)
     try:
-        data = Path(path).read_bytes()
-    except OSError as error:
+        path = Path(path)
+        if path.exists() and not path.is_dir() and not path.is_file():
+            raise TimelineError("not a regular file (a device or a pipe is no document)", where)
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise TimelineError(f"larger than {MAX_BYTES // 2**20} MB: not a companyfacts document", where)
+    except OSError as error:  # missing, a directory, unreadable, a name too long
         raise TimelineError(error.strerror or str(error), where) from None
+    except ValueError:  # a NUL or a lone surrogate: no file has such a name
+        raise TimelineError("no file can have this name", repr(where)) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
