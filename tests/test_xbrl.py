@@ -441,6 +441,11 @@ def test_the_canned_query_gives_the_comparison_in_the_published_file(tmp_path, t
         ("cash", "2025-06-30", True), ("cash", "2025-09-30", None),
         ("revenue", "2024", True), ("revenue", "H1 2025", None), ("revenue", "Q2 2025", False)]
     timeline.publish(tmp_path / "site.db")
+    import sqlalchemy as sa
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'site.db'}")
+    with engine.connect() as published:  # what the entity page will call, on the published file
+        assert [r.to_dict() for r in xbrl.compare(published, "acme")] == expected
+    engine.dispose()
     sql = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))["databases"]["timeline"][
         "queries"]["filed_vs_curated"]["sql"]
     conn = sqlite3.connect(tmp_path / "site.db")
