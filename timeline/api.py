@@ -210,6 +210,24 @@ class Timeline:
         writer.add_source(source, None)
         return source["key"]
 
+    def ingest_xbrl(self, path, entity=None, concepts=None):
+        """Append the figures of an SEC companyfacts document (a JSON file) as events citing their
+        filings, in one transaction; `concepts`: 'us-gaap:Revenues,…' or None for every mapped one.
+        Returns an xbrl.IngestReport; re-reading the same document adds nothing."""
+        from . import xbrl
+        document = xbrl.read_document(path)
+        with self._write() as writer:
+            key = xbrl.resolve_entity(writer.registry, document, entity)
+            report, events, sources = xbrl.plan(document, key, writer.registry.entities[key]["name"], writer.vocab,
+                                                xbrl.stored_chains(writer.conn, key), concepts)
+            for source in sources.values():
+                if source["key"] not in writer.sources:
+                    writer.add_source(source, document.path)
+                    report.filings += 1
+            writer.append_items([(raw, document.path, index, None) for index, raw in enumerate(events, 1)])
+            writer.flush()
+            return report
+
     def rebuild(self):
         """Replay the log into fresh projections; returns the number of events replayed."""
         with self._write() as writer:
@@ -246,6 +264,13 @@ class Timeline:
         """The Vocabulary of this log: the built-in kinds and metrics, and the metrics curators added."""
         with self._read() as conn:
             return vocabulary.for_connection(conn)
+
+    def compare_filings(self, entity):
+        """[xbrl.Comparison]: each standing curated figure of `entity` beside the standing filed one
+        (from `ingest_xbrl`) of the same metric, series and period, and whether they agree."""
+        from . import xbrl
+        with self._read() as conn:
+            return xbrl.compare(conn, queries.resolve(conn, entity))
 
     def entities(self):
         with self._read() as conn:

@@ -264,6 +264,54 @@ def status(ctx, paths):
                    f"`timeline import {where}` adds them")
 
 
+@cli.group()
+def ingest():
+    """Add figures from machine-readable filings."""
+
+
+@ingest.command("xbrl")
+@click.argument("file")
+@click.option("--entity", help="Entity key, name or alias (default: the document's entityName, found in the registry).")
+@click.option("--concepts", default="all-mapped", show_default=True, metavar="LIST|all-mapped",
+              help="Only these concepts, comma-separated (us-gaap:Revenues,ifrs-full:Revenue).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (every unmapped concept, every event id).")
+@click.pass_context
+def ingest_xbrl(ctx, file, entity, concepts, as_json):
+    """Append the figures of an SEC companyfacts document (FILE, downloaded from
+    https://data.sec.gov/api/xbrl/companyfacts/CIK##########.json) as events citing their
+    filings: one event per figure and period, a restatement in a later filing as a correction.
+    Concepts are mapped to metrics by the metrics' xbrl lists; re-reading a file adds nothing."""
+    report = _timeline(ctx).ingest_xbrl(file, entity=entity, concepts=concepts)
+    if as_json:
+        _print_json(report.to_dict())
+    else:
+        click.echo(report.summary())
+
+
+@cli.command()
+@click.argument("entity_name", metavar="ENTITY")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def compare(ctx, entity_name, as_json):
+    """Curated figures of ENTITY beside the filed ones (ingest xbrl) for the same metric and
+    period, and whether they agree (the filed figure rounds to the curated one)."""
+    from . import display
+    rows = _timeline(ctx).compare_filings(entity_name)
+    if not rows and not as_json:
+        click.echo("no period has both a curated and a filed figure")
+        return
+
+    def line(row):
+        verdict = {True: "agree", False: "differ", None: "cannot tell"}[row.agree]
+        if row.agree is False and row.difference is not None:
+            verdict += f" by {display.quantity(row.difference, row.filed_unit)}"
+        metric = row.metric + (f"[{row.series}]" if row.series else "")
+        curated = display.quantity(row.curated, row.curated_unit, row.curated_qualifier)
+        return (f"{metric:<24} {row.period:<12} curated {curated:<26} filed {display.quantity(row.filed, row.filed_unit):<24}"
+                f" {verdict}\n    {row.curated_event} [{row.curated_source}]  vs  {row.filed_event} [{row.filed_source}]")
+    _emit(rows, as_json, line)
+
+
 @cli.command()
 @click.pass_context
 def rebuild(ctx):
