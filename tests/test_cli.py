@@ -1,6 +1,8 @@
 """The CLI as a user drives it: init, import, add, correct, retract, show,
 log, history, export, verify — through click's runner and as a subprocess."""
 import json
+
+import pytest
 import os
 import subprocess
 import sys
@@ -180,7 +182,7 @@ def test_an_altered_export_is_refused(loaded, tmp_path):
     copy = Cli(tmp_path / "copy.db")
     copy.ok("init")
     result = copy("import", export)
-    assert result.exit_code == 1 and "hash mismatch at seq 3" in result.stderr
+    assert result.exit_code == 1 and "chain broken at seq 3: the record does not match its hash" in result.stderr
 
 
 def test_database_from_environment(tmp_path, monkeypatch, corpus):
@@ -214,3 +216,46 @@ def test_subprocess_workflow_as_in_the_readme(tmp_path):
     usage = run_timeline("show", cwd=tmp_path)
     assert usage.returncode == 2 and usage.stderr.startswith("Error: Missing argument")
     assert len(usage.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("doctor, message", [
+    (lambda lines: lines[:6] + lines[7:], "chain broken at seq 2: the record says seq 3"),           # an event deleted
+    (lambda lines: lines[:-1], None),                                                                # the last deleted
+    (lambda lines: lines[:5] + [lines[6], lines[5]] + lines[7:], "chain broken at seq 1: the record says seq 2"),
+    (lambda lines: lines[:5] + [_relinked(lines[5])] + lines[6:], "chain broken at seq 1: prev_hash does not match"),
+    (lambda lines: lines[:5] + [_without(lines[5], "hash")] + lines[6:], "chain broken at seq 1: the record has no hash"),
+    (lambda lines: lines[:5] + [_with(lines[5], recorded_at="<not a time>")] + lines[6:],
+     "recorded_at '<not a time>' is not a UTC time"),
+    (lambda lines: lines[:5] + [_with(lines[5], recorded_at="2025-01-01T00:00:00Z" + "0" * 1000)] + lines[6:],
+     "is not a UTC time"),
+])
+def test_a_hand_edited_export_is_refused_naming_the_seq(loaded, tmp_path, doctor, message):
+    """entities (4), the source, then the 4 events: line 6 is seq 1."""
+    lines = loaded.ok("export").splitlines()
+    path = tmp_path / "log.jsonl"
+    path.write_text("\n".join(doctor(lines)) + "\n", encoding="utf-8")
+    fresh = Cli(tmp_path / "fresh.db")
+    fresh.ok("init")
+    before = fresh.ok("export")
+    result = fresh("import", path)
+    if message is None:  # an export cut at its end is a valid shorter log: what --expect-head is for
+        assert result.exit_code == 0 and fresh.ok("verify").startswith("ok: 3 events")
+        return
+    assert result.exit_code == 1 and message in result.stderr and len(result.stderr.splitlines()) == 1, result.stderr
+    assert fresh.ok("export") == before
+
+
+def _with(line, **fields):
+    import json
+    return json.dumps({**json.loads(line), **fields}, ensure_ascii=False)
+
+
+def _without(line, field):
+    import json
+    record = json.loads(line)
+    record.pop(field)
+    return json.dumps(record, ensure_ascii=False)
+
+
+def _relinked(line):
+    return _with(line, prev_hash="f" * 64)

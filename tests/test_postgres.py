@@ -34,7 +34,7 @@ pytestmark = pytest.mark.skipif(postgres.missing_reason() is not None,
 
 IMMUTABLE = "events are immutable: append a correction"
 APPEND_ONLY = "entities and aliases are append-only"
-SOURCE_CITED = "source is cited by events and is immutable"
+SOURCE_CITED = "sources are immutable: add a new source instead"
 
 
 def libpq(url):
@@ -158,11 +158,13 @@ def test_truncate_without_cascade_is_stopped_by_the_foreign_keys(shared_loaded):
                 connection.execute(f"TRUNCATE {table}")
 
 
-def test_an_uncited_source_may_still_be_fixed(pg_loaded):
+def test_an_uncited_source_is_immutable_too(pg_loaded):
+    import psycopg
     pg_loaded.ok("source", "add", "draft-doc", "--title", "A draft", "--published-on", "2025-01-02")
-    with connect_raw(pg_loaded.db) as connection:
-        connection.execute("UPDATE sources SET title = 'A fixed title' WHERE key = 'draft-doc'")
-    assert "A fixed title" in pg_loaded.ok("sources")
+    with pytest.raises(psycopg.errors.RestrictViolation, match=SOURCE_CITED):
+        with connect_raw(pg_loaded.db) as connection:
+            connection.execute("UPDATE sources SET title = 'A fixed title' WHERE key = 'draft-doc'")
+    assert "A fixed title" not in pg_loaded.ok("sources")
 
 
 def test_a_trigger_error_reaches_the_user_as_one_line(pg_loaded, monkeypatch):

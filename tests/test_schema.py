@@ -59,8 +59,8 @@ def test_raw_sqlite3_cannot_change_events(sqlite_with_event, statement):
 
 
 @pytest.mark.parametrize("statement, message", [
-    ("UPDATE sources SET title = 'x'", "source is cited by events and is immutable"),
-    ("DELETE FROM sources", "source is cited by events and is immutable"),
+    ("UPDATE sources SET title = 'x'", "sources are immutable: add a new source instead"),
+    ("DELETE FROM sources", "sources are immutable: add a new source instead"),
     ("UPDATE entities SET name = 'x'", "append-only"),
     ("DELETE FROM entity_aliases", "append-only"),
 ])
@@ -71,13 +71,14 @@ def test_raw_sqlite3_cannot_change_cited_sources_or_entities(sqlite_with_event, 
     connection.close()
 
 
-def test_an_uncited_source_may_still_be_fixed(sqlite_db):
+def test_an_uncited_source_is_immutable_too(sqlite_db):
+    """Sources are in the registry's chain since schema 0004: fixed by adding a new one, like entities."""
     from .conftest import Cli
     Cli(sqlite_db).ok("source", "add", "draft-doc", "--title", "A draft", "--published-on", "2025-01-02")
     connection = sqlite3.connect(sqlite_db)
-    connection.execute("UPDATE sources SET title = 'A fixed title' WHERE key = 'draft-doc'")
-    connection.commit()
-    assert connection.execute("SELECT title FROM sources").fetchone() == ("A fixed title",)
+    with pytest.raises(sqlite3.DatabaseError, match="sources are immutable"):
+        connection.execute("UPDATE sources SET title = 'A fixed title' WHERE key = 'draft-doc'")
+    connection.close()
 
 
 def test_the_revisions_timeline_knows_are_alembics():

@@ -43,15 +43,29 @@ def published(originals):
     return originals["published"]
 
 
+DROPPED_TRIGGERS = {}  # path -> the CREATE TRIGGER statements doctorable dropped
+
+
 def doctorable(original, tmp_path):
-    """(path, sqlite3 connection) of a copy of `original`, triggers dropped."""
+    """(path, sqlite3 connection) of a copy of `original`, triggers dropped (verify_fails puts them back,
+    as a careful forger would: a missing trigger is itself caught, see test_a_dropped_trigger_is_caught)."""
     path = tmp_path / "downloaded.db"
     shutil.copy(original, path)
     connection = sqlite3.connect(path)
-    for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+    triggers = connection.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    for name, _ in triggers:
         connection.execute(f'DROP TRIGGER "{name}"')
+    DROPPED_TRIGGERS[path] = [sql for _, sql in triggers]
     connection.execute("PRAGMA foreign_keys = OFF")
     return path, connection
+
+
+def restore_triggers(path):
+    connection = sqlite3.connect(path)
+    for sql in DROPPED_TRIGGERS.pop(path, []):
+        connection.execute(sql)
+    connection.commit()
+    connection.close()
 
 
 @pytest.fixture(params=["live", "published"])
@@ -70,8 +84,9 @@ def published_copy(originals, tmp_path):
     connection.close()
 
 
-def verify_fails(path, expected):
-    result = Cli(path)("verify", path)
+def verify_fails(path, expected, *options):
+    restore_triggers(path)
+    result = Cli(path)("verify", path, *options)
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
@@ -148,6 +163,10 @@ def test_truncating_the_log_and_its_record_is_caught_by_the_projections(publishe
     head = connection.execute("SELECT hash FROM events WHERE seq = 4").fetchone()[0]
     connection.execute("DELETE FROM events WHERE seq >= 5")
     connection.execute("UPDATE publication SET event_count = 4, head_hash = ?", (head,))
+    connection.row_factory = sqlite3.Row
+    record = dict(connection.execute("SELECT * FROM publication").fetchone())
+    from timeline import signing  # a careful forger rewrites the record's message too
+    connection.execute("UPDATE publication SET signed_message = ?", (signing.message(record),))
     connection.commit()
     verify_fails(path, "truncated")
 
@@ -196,22 +215,84 @@ def test_a_file_cut_in_half_is_an_error_not_a_traceback(published, tmp_path):
     assert result.stderr.startswith("Error: ") and len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
-# Known gaps, pinned so that closing them is noticed (strict: an unexpected pass fails the run and the
-# mark comes off).  The chain covers events and, through their source digests, cited sources; it does
-# not cover the entity registry, and `verify` does not recompute the reader helpers publish adds.
-@pytest.mark.xfail(strict=True, reason="entities and aliases are not in the hash chain: a renamed entity verifies")
-@pytest.mark.parametrize("sql", ["UPDATE entities SET name = 'Forged Inc.'", "UPDATE entity_aliases SET alias = 'FORGED'"])
-def test_editing_the_entity_registry_is_caught(copy, sql):
+# ---- the registry's chains, the published file's schema, search index and reader tables ----
+
+@pytest.mark.parametrize("sql, table", [
+    ("UPDATE entities SET name = 'Forged Inc.'", "entities"),
+    ("UPDATE entity_aliases SET alias = 'FORGED'", "entity_aliases"),
+    ("UPDATE entity_aliases SET alias_folded = 'forged'", "entity_aliases"),
+    ("DELETE FROM entity_aliases WHERE id = 1", "entity_aliases"),
+    ("UPDATE sources SET recorded_at = '2020-01-01T00:00:00.000000Z'", "sources"),
+])
+def test_editing_the_registry_is_caught(copy, sql, table):
     path, connection = copy
     connection.execute(sql)
     connection.commit()
-    verify_fails(path, "entit")
+    verify_fails(path, f"{table} chain broken at id")
 
 
-@pytest.mark.xfail(strict=True, reason="verify does not recompute publish's helper tables (state_values, event_periods)")
-@pytest.mark.parametrize("sql", ["UPDATE state_values SET display = 'FORGED'", "UPDATE event_periods SET period = 'Q9 2099'"])
-def test_editing_a_reader_helper_table_is_caught(published_copy, sql):
+@pytest.mark.parametrize("sql, table", [
+    ("UPDATE state_values SET display = 'FORGED'", "state_values"),
+    ("UPDATE event_periods SET period = 'Q9 2099'", "event_periods"),
+    ("INSERT INTO entity_names VALUES ('forged', 'acme')", "entity_names"),
+])
+def test_editing_a_reader_table_is_caught(published_copy, sql, table):
     path, connection = published_copy
     connection.execute(sql)
     connection.commit()
-    verify_fails(path, "state_values" if "state_values" in sql else "event_periods")
+    verify_fails(path, f"{table} differs from what the log gives")
+
+
+@pytest.mark.parametrize("statements, problem", [
+    (["DROP VIEW timeline", "CREATE VIEW timeline AS SELECT e.seq, e.id AS event_id, e.entity, en.name AS entity_name, "
+      "e.counterparty, NULL AS counterparty_name, e.kind, e.date_text, e.valid_from, e.valid_to, e.precision, "
+      "e.date_note, e.reported_on, replace(e.summary, '155.6', '955.6') AS summary, e.attributes, e.quote, "
+      "s.key AS source_key, s.title AS source_title, s.publisher AS source_publisher, s.url AS source_url, "
+      "'current' AS status, NULL AS changed_by, e.supersedes, e.retracts, e.reason, e.recorded_at "
+      "FROM events e JOIN entities en ON en.key = e.entity JOIN sources s ON s.id = e.source_id"],
+     "view timeline is defined differently"),
+    (["DROP VIEW current_events", "CREATE VIEW current_events AS SELECT * FROM timeline"],
+     "view current_events is defined differently"),
+    (["CREATE TABLE extra (x)"], "table extra is not one publish writes"),
+])
+def test_a_redefined_view_or_an_extra_table_in_a_published_file_is_caught(published_copy, statements, problem):
+    path, connection = published_copy
+    for statement in statements:
+        connection.execute(statement)
+    connection.commit()
+    verify_fails(path, f"published schema altered: {problem}")
+
+
+def test_a_dropped_trigger_is_caught(published_copy):
+    path, _ = published_copy
+    DROPPED_TRIGGERS[path] = DROPPED_TRIGGERS[path][1:]
+    verify_fails(path, "is missing")
+
+
+def test_extra_rows_in_the_search_index_are_caught(published_copy):
+    path, connection = published_copy
+    connection.execute("INSERT INTO timeline_fts (rowid, summary, quote, source_title, entity_name) "
+                       "VALUES (2, 'forged', 'forged', 'forged', 'forged')")
+    connection.commit()
+    verify_fails(path, "full-text index does not match the events")
+
+
+def test_a_published_file_without_its_record_and_cut_short_is_caught(published_copy):
+    path, connection = published_copy
+    connection.execute("DELETE FROM events WHERE seq > 3")
+    connection.execute("DROP TABLE publication")
+    connection.commit()
+    verify_fails(path, "publication record is missing")
+
+
+def test_a_live_log_cut_short_is_caught_only_against_its_known_head(originals, tmp_path):
+    """Triggers dropped, rows deleted, projections rebuilt: the chain is a valid prefix. `--expect-head` catches it."""
+    head = Cli(originals["live"]).ok("verify").split()[-1]
+    path, connection = doctorable(originals["live"], tmp_path)
+    connection.execute("DELETE FROM events WHERE seq > 4")
+    connection.commit()
+    connection.close()
+    restore_triggers(path)
+    Cli(path).ok("rebuild")
+    assert Cli(path).ok("verify").startswith("ok: 4 events")  # what an unsigned chain cannot prove
+    verify_fails(path, "not at the expected head", "--expect-head", head)

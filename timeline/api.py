@@ -291,16 +291,19 @@ class Timeline:
         with self._read() as conn:
             return curation.status(conn, paths)
 
-    def verify(self):
-        """Check the hash chain and that the projections equal a replay; returns a Verdict."""
+    def verify(self, expect_head=None):
+        """Check every hash chain and that the projections equal a replay; returns a Verdict.
+
+        `expect_head`: the event chain head the log must end with (catches a log cut short)."""
         with self._read() as conn:
-            return verifying.verify(conn)
+            return verifying.verify(conn, expect_head=expect_head)
 
     @staticmethod
-    def verify_file(path):
-        """Verify a database file or URL that need not be a live log (a published file)."""
+    def verify_file(path, expect_head=None, key=None):
+        """Verify a database file or URL that need not be a live log (a published file); `key`: the
+        OpenSSH public key a published file must be signed by."""
         with database.connect(path).connect() as conn:
-            return verifying.verify(conn)
+            return verifying.verify(conn, expect_head=expect_head, key=key)
 
     def export(self, format="jsonl"):
         """The whole log as text: JSON Lines (re-importable) or CSV (events only)."""
@@ -313,16 +316,17 @@ class Timeline:
         with self.backend.read_snapshot(self.engine) as conn:
             return curation.write_back(conn, directory, force)
 
-    def publish(self, out, force=False, if_stale=False):
+    def publish(self, out, force=False, if_stale=False, sign=None):
         """Write the published SQLite file to `out`; returns a Publication.
 
         `if_stale`: do nothing (return None) when `out` already publishes
-        exactly this log.
+        exactly this log.  `sign`: an Ed25519 OpenSSH private key file that
+        signs the publication record.
         """
         from . import publish as publishing
         if if_stale and not publishing.is_stale(self.engine, out):
             return None
-        return Publication(**publishing.publish(self.engine, out, force=force))
+        return Publication(**publishing.publish(self.engine, out, force=force, sign=sign))
 
     def copy_to(self, db):
         """Copy the whole log into the new or empty database `db` and verify it there."""

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from .chain import SOURCE_FIELDS, canonical_json
+from .chain import GENESIS, SOURCE_FIELDS, canonical_json
 from .errors import TimelineError
 
 MAX_DEPTH = 50
@@ -211,8 +211,14 @@ def read_yaml(text, path):
 
 
 def read_jsonl(text, path):
-    """A JSON Lines export: entity, source and event records, in that order."""
+    """A JSON Lines export: entity, metric, source and event records, in that order.
+
+    An export's events carry their chain (seq, prev_hash, hash): the chain is
+    checked from the first record, so a deleted, reordered or relinked record,
+    or one edited or stripped of its hash, is refused naming its seq.
+    """
     bundle = Bundle(path)
+    exported = ExportChain(path)
     source_keys = set()  # of bundle.sources: an export cites thousands, one lookup per event
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -237,10 +243,65 @@ def read_jsonl(text, path):
             if isinstance(record.get("key"), str):
                 source_keys.add(record["key"])
         elif kind == "event":
+            exported.check(record, bundle.sources, number)
             bundle.events.append(_event_from_export(record, bundle, source_keys, number, path))
         else:
             raise TimelineError(f"line {number}: unknown record type {kind!r}", path)
     return bundle
+
+
+CHAIN_FIELDS = ("seq", "prev_hash", "hash", "recorded_at")
+
+
+class ExportChain:
+    """The hash chain of an export's event records, checked record by record as the file is read."""
+
+    def __init__(self, path):
+        self.path = path
+        self.chained = None  # whether the export carries its chain: decided by its first event
+        self.seq, self.head = 0, GENESIS
+        self.sources = {}  # key -> the source row its digest is computed from
+
+    def check(self, record, sources, number):
+        has_chain = [field in record for field in CHAIN_FIELDS]
+        if self.chained is None:
+            self.chained = any(has_chain)
+        if not self.chained:
+            if any(has_chain):
+                raise TimelineError(f"line {number}: an event with a chain among events without one", self.path)
+            return
+        expected = self.seq + 1
+        if not all(has_chain):
+            missing = ", ".join(f for f, has in zip(CHAIN_FIELDS, has_chain) if not has)
+            raise TimelineError(f"line {number}: chain broken at seq {expected}: the record has no {missing}", self.path)
+        if record["seq"] != expected:
+            raise TimelineError(f"line {number}: chain broken at seq {expected}: the record says seq "
+                                f"{str(record['seq'])[:20]} (a record deleted, reordered or renumbered)", self.path)
+        if record["prev_hash"] != self.head:
+            raise TimelineError(f"line {number}: chain broken at seq {expected}: prev_hash does not match the record "
+                                "before (a record deleted, reordered or relinked)", self.path)
+        if self._hash(record, sources, number) != record["hash"]:
+            raise TimelineError(f"line {number}: chain broken at seq {expected}: the record does not match its hash "
+                                "(the export was altered after it was written)", self.path)
+        self.seq, self.head = expected, record["hash"]
+
+    def _hash(self, record, sources, number):
+        from .chain import event_hash
+        from .validation import make_source, recorded_time
+        recorded_time(record["recorded_at"], f"line {number}: recorded_at")
+        source = record.get("source")
+        key = source.get("key") if isinstance(source, dict) else None
+        if key not in self.sources:
+            written = next((s for s in sources if isinstance(s, dict) and s.get("key") == key), None)
+            if written is None:
+                raise TimelineError(f"line {number}: chain broken at seq {self.seq + 1}: its source '{key}' has no "
+                                    "source record before it", self.path)
+            self.sources[key] = make_source({k: v for k, v in written.items() if k != "recorded_at"})
+        event = {**record, "source": key}
+        try:
+            return event_hash(event, self.sources[key])
+        except (TypeError, ValueError):
+            return None
 
 
 def _event_from_export(record, bundle, source_keys, number, path):

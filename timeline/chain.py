@@ -74,3 +74,26 @@ def event_hash(event, source, digest=None, attributes_json=None):
     rest["source"] = source["key"]
     rest["source_digest"] = digest or source_digest(source)
     return sha256_hex(event["prev_hash"] + '{"attributes":' + attributes_json + "," + canonical_json(rest)[1:])
+
+
+# ---- the registry's chains: entities, aliases, sources and metrics ----
+#
+# Each registry table is a chain of its own, in id order: a row's hash covers
+# every column but `hash` (its id, recording time and prev_hash included), so
+# renaming an entity, editing an alias or a source, or deleting or reordering
+# rows breaks it like an edit of an event breaks the event chain.
+
+REGISTRY_TABLES = ("entities", "entity_aliases", "sources", "metrics")
+BOOLEAN_COLUMNS = {"metrics": ("chart",)}  # SQLite stores 0/1: hashed as the truth value
+
+
+def row_payload(table_name, row):
+    payload = {name: value for name, value in row.items() if name != "hash"}
+    for name in BOOLEAN_COLUMNS.get(table_name, ()):
+        payload[name] = bool(payload[name])
+    return payload
+
+
+def row_hash(table_name, row):
+    """sha256(prev_hash + canonical_json(the row without its hash))."""
+    return sha256_hex(row["prev_hash"] + canonical_json(row_payload(table_name, row)))

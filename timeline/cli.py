@@ -495,11 +495,18 @@ def parse_date(text, base, fiscal_year_end, as_json):
 
 @cli.command("verify")
 @click.argument("db", required=False)
+@click.option("--expect-head", metavar="HASH", help="The chain head the log must end at (catches a log cut short).")
+@click.option("--key", type=click.Path(dir_okay=False), help="OpenSSH public key (ssh-ed25519) the published file "
+                                                            "must be signed by.")
 @click.pass_context
-def verify_(ctx, db):
-    """Check the hash chain and the projections of the database (or of DB, e.g. a published file)."""
+def verify_(ctx, db, expect_head, key):
+    """Check every hash chain, the projections and (for a published file) its record, schema, index and
+    reader tables, in the database or in DB."""
     from .api import Timeline
-    verdict = Timeline.verify_file(db) if db else _timeline(ctx).verify()
+    if db or key:
+        verdict = Timeline.verify_file(db or ctx.obj["db"], expect_head=expect_head, key=key)
+    else:
+        verdict = _timeline(ctx).verify(expect_head=expect_head)
     if not verdict.ok:
         raise TimelineError(verdict.message())
     _echo(verdict.message())
@@ -562,10 +569,12 @@ def check_quotes_(paths, documents):
 @cli.command()
 @click.argument("out", type=click.Path(dir_okay=False))
 @click.option("--force", is_flag=True, help="Replace OUT even if it is not a file timeline published (never the live database).")
+@click.option("--sign", type=click.Path(dir_okay=False), metavar="KEY",
+              help="Sign the publication with this Ed25519 OpenSSH private key (ssh-keygen -t ed25519).")
 @click.pass_context
-def publish(ctx, out, force):
+def publish(ctx, out, force, sign):
     """Write OUT.db: a read-only SQLite copy of the log for Datasette and for download."""
-    published = _timeline(ctx).publish(out, force=force)
+    published = _timeline(ctx).publish(out, force=force, sign=sign)
     _echo(f"published {published.event_count} events, {published.entity_count} entities, "
                f"{published.source_count} sources to {published.path} (chain head {published.head_hash})")
 

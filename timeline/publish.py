@@ -28,6 +28,7 @@ Only `publication.built_at` differs between two builds; set
 SOURCE_DATE_EPOCH to pin it for a byte-reproducible file.
 """
 import datetime as dt
+import functools
 import json
 import os
 import sqlite3
@@ -36,7 +37,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from . import __version__, database, display, rules, schema, vocabulary
+from . import __version__, chain, database, display, rules, schema, signing, vocabulary
 from .backends import backend_for
 from .errors import TimelineError
 from .loading import head, load_events
@@ -132,18 +133,26 @@ EXTRA_SQL = [
         event_count INTEGER NOT NULL,
         entity_count INTEGER NOT NULL,
         source_count INTEGER NOT NULL,
+        entities_head TEXT NOT NULL,
+        entity_aliases_head TEXT NOT NULL,
+        sources_head TEXT NOT NULL,
+        metrics_head TEXT NOT NULL,
         built_at TEXT NOT NULL,
         schema_revision TEXT NOT NULL,
-        timeline_version TEXT NOT NULL
+        timeline_version TEXT NOT NULL,
+        signed_message TEXT NOT NULL,
+        signature TEXT
     )""",
 ]
 
 
-def publish(engine, out_path, built_at=None, verify_output=True, force=False):
+def publish(engine, out_path, built_at=None, verify_output=True, force=False, sign=None):
     """Write the published SQLite file for the log behind `engine` to `out_path`.
 
     Returns a summary dict: path, head_hash, event_count, entity_count,
     source_count, built_at, schema_revision, timeline_version, bytes.
+    `sign`: the path of an Ed25519 OpenSSH private key that signs the
+    publication record (signing.py).
     Raises TimelineError (leaving any existing file at `out_path` untouched)
     when the source is not a timeline database, the built file fails verify,
     or `out_path` holds something publish did not write (see check_target).
@@ -151,6 +160,8 @@ def publish(engine, out_path, built_at=None, verify_output=True, force=False):
     database.check(engine)
     out = Path(out_path)
     check_target(engine, out, force)
+    if sign:
+        signing.load_private_key(sign)  # a bad key is an error before anything is built
     remove_stale_builds(out)
     built_at = built_at or _build_time()
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.{os.getpid()}.", suffix=".building", dir=out.parent)
@@ -158,7 +169,7 @@ def publish(engine, out_path, built_at=None, verify_output=True, force=False):
     tmp = Path(tmp_name)
     tmp.unlink()  # alembic creates the file itself; we only wanted a unique, hidden name
     try:
-        summary = _build(engine, tmp, built_at, verify_output)
+        summary = _build(engine, tmp, built_at, verify_output, sign)
         _finish(tmp)
         os.replace(tmp, out)
         _fsync_dir(out.parent)
@@ -275,7 +286,7 @@ def is_stale(engine, path):
 
 # ---- building ----
 
-def _build(engine, tmp, built_at, verify_output):
+def _build(engine, tmp, built_at, verify_output, sign=None):
     out_engine = database.connect(str(tmp), must_exist=False)
     database.upgrade(out_engine)  # the live schema: tables, indexes, triggers, the timeline view
     # one snapshot for every table, so the projections match the events copied
@@ -293,19 +304,31 @@ def _build(engine, tmp, built_at, verify_output):
                 "event_count": counts["events"],
                 "entity_count": counts["entities"],
                 "source_count": counts["sources"],
+                **registry_heads(dst),
                 "built_at": built_at,
                 "schema_revision": revision,
                 "timeline_version": __version__,
             }
-            dst.execute(sa.text(
-                "INSERT INTO publication (id, head_hash, event_count, entity_count, source_count, built_at, "
-                "schema_revision, timeline_version) VALUES (1, :head_hash, :event_count, :entity_count, "
-                ":source_count, :built_at, :schema_revision, :timeline_version)"), summary)
+            summary["signed_message"] = signing.message(summary)
+            summary["signature"] = signing.sign(summary["signed_message"], sign) if sign else None
+            columns = ", ".join(summary)
+            dst.execute(sa.text(f"INSERT INTO publication (id, {columns}) "
+                                f"VALUES (1, {', '.join(':' + c for c in summary)})"), summary)
             dst.exec_driver_sql("ANALYZE")
     out_engine.dispose()
     if verify_output:
         _verify(tmp)
     return summary
+
+
+def registry_heads(conn):
+    """{'<table>_head': hash of its last row} for the registry's chains (chain.REGISTRY_TABLES)."""
+    heads = {}
+    for name in chain.REGISTRY_TABLES:
+        table = schema.metadata.tables[name]
+        found = conn.execute(sa.select(table.c.hash).order_by(table.c.id.desc()).limit(1)).scalar()
+        heads[f"{name}_head"] = found or _genesis()
+    return heads
 
 
 def _copy(src, dst, table):
@@ -366,6 +389,51 @@ def _write_helpers(dst):
             columns = list(rows[0])
             dst.execute(sa.text(f"INSERT INTO {table} ({', '.join(columns)}) "
                                 f"VALUES ({', '.join(':' + c for c in columns)})"), rows)
+
+
+# ---- what `timeline verify` checks a published file against ----
+
+def _schema(conn):
+    """{(type, name): sql} of a SQLite file's tables, views, indexes and triggers."""
+    rows = conn.exec_driver_sql("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").all()
+    return {(kind, name): " ".join((sql or "").split()) for kind, name, sql in rows}
+
+
+@functools.lru_cache(maxsize=1)
+def canonical_schema():
+    """The schema publish writes, read off the publication of an empty log built for the purpose."""
+    with tempfile.TemporaryDirectory() as directory:
+        live = database.connect(str(Path(directory) / "live.db"), must_exist=False)
+        database.upgrade(live)
+        publish(live, Path(directory) / "site.db", built_at="1970-01-01T00:00:00Z", verify_output=False)
+        live.dispose()
+        site = database.connect(str(Path(directory) / "site.db"))
+        with site.connect() as conn:
+            found = _schema(conn)
+        site.dispose()
+    return found
+
+
+def schema_differences(conn):
+    """What differs between a published file's schema and the one publish writes, in words; None if nothing."""
+    found, expected = _schema(conn), canonical_schema()
+    for key in sorted(set(found) | set(expected)):
+        if key not in found:
+            return f"{key[0]} {key[1]} is missing"
+        if key not in expected:
+            return f"{key[0]} {key[1]} is not one publish writes"
+        if found[key] != expected[key]:
+            return f"{key[0]} {key[1]} is defined differently from what publish writes"
+    return None
+
+
+def search_index_problem(conn):
+    """None if the full-text index holds exactly the events' text (FTS5's own integrity check)."""
+    try:
+        conn.exec_driver_sql("INSERT INTO timeline_fts (timeline_fts, rank) VALUES ('integrity-check', 1)")
+    except sa.exc.DBAPIError as error:
+        return str(error.orig).splitlines()[0]
+    return None
 
 
 def _verify(path):

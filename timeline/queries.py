@@ -194,7 +194,8 @@ def sources(conn):
     # sorted here, not by ORDER BY: PostgreSQL would order keys by the database's
     # collation (en_US ignores hyphens), SQLite by code point, as Python does
     rows = sorted(conn.execute(sa.select(table)), key=lambda row: row.key)
-    return [SourceRecord(**{k: v for k, v in row._mapping.items() if k != "id"}, events=cited.get(row.id, 0))
+    return [SourceRecord(**{k: v for k, v in row._mapping.items() if k not in ("id", "prev_hash", "hash")},
+                         events=cited.get(row.id, 0))
             for row in rows]
 
 

@@ -153,7 +153,13 @@ class Publication(Result):
     event_count: int
     entity_count: int
     source_count: int
+    entities_head: str
+    entity_aliases_head: str
+    sources_head: str
+    metrics_head: str
     built_at: str
     schema_revision: str
     timeline_version: str
+    signed_message: str
+    signature: str
     bytes: int

@@ -35,6 +35,8 @@ sources = sa.Table(
     sa.Column("sha256", HASH),
     sa.Column("note", sa.Text),
     sa.Column("recorded_at", TIMESTAMP, nullable=False),
+    sa.Column("prev_hash", HASH),  # the registry chains (chain.row_hash): always written, checked by verify
+    sa.Column("hash", HASH),
 )
 
 entities = sa.Table(
@@ -48,6 +50,8 @@ entities = sa.Table(
     sa.Column("fiscal_year_end", sa.String(5), nullable=False, server_default="12-31"),
     sa.Column("note", sa.Text),
     sa.Column("recorded_at", TIMESTAMP, nullable=False),
+    sa.Column("prev_hash", HASH),  # the registry chains (chain.row_hash): always written, checked by verify
+    sa.Column("hash", HASH),
 )
 
 entity_aliases = sa.Table(
@@ -58,6 +62,8 @@ entity_aliases = sa.Table(
     sa.Column("alias", sa.Text, nullable=False),
     sa.Column("alias_folded", sa.Text, nullable=False, index=True),
     sa.Column("recorded_at", TIMESTAMP, nullable=False),
+    sa.Column("prev_hash", HASH),  # the registry chains (chain.row_hash): always written, checked by verify
+    sa.Column("hash", HASH),
     sa.UniqueConstraint("entity", "alias_folded", name="uq_entity_aliases_entity_alias"),
 )
 
@@ -78,6 +84,8 @@ metrics = sa.Table(
     sa.Column("words", sa.Text, nullable=False),  # canonical JSON list of phrases
     sa.Column("description", sa.Text),
     sa.Column("recorded_at", TIMESTAMP, nullable=False),
+    sa.Column("prev_hash", HASH),  # the registry chains (chain.row_hash): always written, checked by verify
+    sa.Column("hash", HASH),
 )
 
 events = sa.Table(
@@ -203,6 +211,9 @@ relationships = sa.Table(
     sa.Column("seq", sa.Integer, nullable=False),
     sa.Index("ix_relationships_event_id", "event_id"),
 )
+
+for _table in (sources, entities, entity_aliases, metrics):
+    sa.Index(f"uq_{_table.name}_hash", _table.c.hash, unique=True)
 
 PROJECTIONS = (event_status, event_standing, entity_state, metric_history, relationships)
 LOG_TABLES = (sources, entities, entity_aliases, metrics, events)

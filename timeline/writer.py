@@ -91,6 +91,7 @@ class Writer:
         self.folded_aliases = {}   # entity key -> {folded alias}, as read or added (see _aliases)
         self.new_sources = []      # source rows added, not yet inserted (see insert_sources)
         self.last_ids = {}         # table name -> last id assigned (see next_id)
+        self.registry_heads = {}   # registry table name -> hash of its last row (see chained)
 
     # ---- row ids ----
 
@@ -141,7 +142,8 @@ class Writer:
         existing = self.registry.entities.get(entity["key"])
         if existing is None:
             recorded_at = recorded_at or self.recorded_at
-            self.new_entities.append({**entity, "id": self.next_id(schema.entities), "recorded_at": recorded_at})
+            self.new_entities.append(self.chained(schema.entities, {
+                **entity, "id": self.next_id(schema.entities), "recorded_at": recorded_at}))
             self.registry.add(entity, [])
             self.report.count("added", "entities")
             return recorded_at
@@ -164,10 +166,10 @@ class Writer:
             raise TimelineError(f"alias {alias!r} of '{key}' is the key or name of entity '{other}'; "
                                 "an alias must not name another entity")
         known.add(fold(alias))
-        self.new_aliases.append({
+        self.new_aliases.append(self.chained(schema.entity_aliases, {
             "id": self.next_id(schema.entity_aliases),
             "entity": key, "alias": alias, "alias_folded": fold(alias), "recorded_at": recorded_at,
-        })
+        }))
         self.registry.add_alias(key, alias)
         self.report.count("added", "aliases")
 
@@ -216,7 +218,8 @@ class Writer:
                 existing = self.vocab.metrics.get(metric["key"])
                 if existing is None:
                     recorded_at = validation.recorded_time(raw.get("recorded_at")) or self.recorded_at
-                    row = {**metric, "id": self.next_id(schema.metrics), "recorded_at": recorded_at}
+                    row = self.chained(schema.metrics, {**metric, "id": self.next_id(schema.metrics),
+                                                        "recorded_at": recorded_at})
                     new.append(row)
                     self.vocab = self.vocab.with_metrics([row])
                     self.report.count("added", "metrics")
@@ -245,7 +248,7 @@ class Writer:
         existing = self.sources.get(source["key"])
         if existing is None:
             source_id = self.next_id(schema.sources)
-            row = {**source, "id": source_id, "recorded_at": recorded_at}
+            row = self.chained(schema.sources, {**source, "id": source_id, "recorded_at": recorded_at})
             self.new_sources.append(row)  # inserted together, before any event cites them (insert_sources)
             self.sources[source["key"]] = row
             self.report.count("added", "sources")
@@ -450,6 +453,15 @@ class Writer:
         # the staged events are in memory: a bulk replay reads back only the events before them
         projections.apply(self.conn, self.pending, head_before=self.pending[0]["seq"] - 1, vocab=self.vocab)
         self.pending, self.pending_ids, self.status = [], {}, {}
+
+    def chained(self, table, row):
+        """`row` (every column but the hashes) with its place in its table's chain: prev_hash and hash."""
+        head = self.registry_heads.get(table.name)
+        if head is None:
+            head = self.conn.execute(sa.select(table.c.hash).order_by(table.c.id.desc()).limit(1)).scalar()
+        row = {**row, "prev_hash": head or chain.GENESIS}
+        row["hash"] = self.registry_heads[table.name] = chain.row_hash(table.name, row)
+        return row
 
     def sync_id_sequences(self):
         """Move the id sequences past the ids assigned (PostgreSQL), for anyone inserting by hand."""
