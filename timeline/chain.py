@@ -15,9 +15,17 @@ import json
 GENESIS = "0" * 64
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def canonical_json(value):
-    """Sorted keys, no whitespace, UTF-8 text, integers kept integers."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    """Sorted keys, no whitespace, UTF-8 text, integers kept integers.
+
+    (json.dumps with these options, through one encoder made once: json.dumps
+    would build a new encoder on every call, a third of the cost of a small
+    object.)
+    """
+    return _CANONICAL.encode(value)
 
 
 def sha256_hex(text):

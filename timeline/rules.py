@@ -25,11 +25,18 @@ from . import vocabulary
 from .chain import canonical_json
 
 
+RANK = ("valid_from", "valid_to", "reported_on", "seq")  # what `rank` compares, in order
+REPORT_ORDER = ("reported_on", "seq")  # what `report_order` compares, in order
+
+
 def rank(event):
+    """The order of a state key's candidates: the greatest wins (columns: RANK)."""
     return (event["valid_from"], event["valid_to"], event["reported_on"], event["seq"])
 
 
 def report_order(event):
+    """The order of reports of one metric and period: the least is the first, the greatest the latest
+    (columns: REPORT_ORDER)."""
     return (event["reported_on"], event["seq"])
 
 
@@ -129,6 +136,13 @@ def standing_intervals(events):
     return sorted(rows, key=lambda r: (r["seq"], r["known_from"]))
 
 
+def lone_standing(event):
+    """standing_intervals([event]) for an event no other event changes or is changed by (most of a
+    log): one row, standing from its own report on (tests/test_scale.py checks the two agree)."""
+    return {"seq": event["seq"], "event_id": event["id"], "entity": event["entity"],
+            "known_from": event["reported_on"], "known_until": None, "status": "current", "changed_by": None}
+
+
 def winners(events, as_of=None, vocab=None):
     """{state key: event}: the highest-ranked of `events` (standing ones) for each key, by `as_of`."""
     chosen = {}
@@ -162,8 +176,9 @@ def _amount(value):
     return float(value["amount"]) if isinstance(value, dict) and "amount" in value else None
 
 
-def state_row(event, key, vocab=None):
-    value = state_value(event, vocab)
+def state_row(event, key, vocab=None, value=None):
+    """The entity_state row `event` gives `key`; `value`: its state_value when the caller has it."""
+    value = state_value(event, vocab) if value is None else value
     return {
         "entity": event["entity"], "key": key, "value": canonical_json(value),
         "amount": _amount(value),

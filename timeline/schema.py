@@ -240,6 +240,9 @@ def _column_lengths(table):
     return lengths
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def check_fits(table, row, what=None):
     """Every text value must fit its column, on every backend.
 
@@ -248,6 +251,15 @@ def check_fits(table, row, what=None):
     SQLite accepts can always be copied to PostgreSQL.
     """
     limits = _column_lengths(table)
+    texts = [(name, value) for name, value in row.items() if isinstance(value, str) and name in limits]
+    if not _UNSTORABLE.search("".join([value for _, value in texts])):
+        # the common case, one search for every value: no NUL, no lone surrogate; only widths are left
+        for name, value in texts:
+            length = limits[name]
+            if length and len(value) > length:
+                break
+        else:
+            return
     for name, value in row.items():
         if not isinstance(value, str) or name not in limits:
             continue

@@ -33,6 +33,8 @@ LEGAL_SUFFIXES = {"ltd", "ltd.", "limited", "inc", "inc.", "incorporated", "co",
                   "kk", "k.k.", "oy", "ab", "asa", "spa", "s.p.a.", "pte", "pte.", "pty", "pty.", "group", "holdings",
                   "holding", "the company"}
 
+_ALLOWED = {}  # field names -> the same as a set
+
 # what makes two versions of an event "the same event": all but the recording columns
 EVENT_CONTENT = ("id", "entity", "counterparty", "kind", "date_text", "valid_from", "valid_to",
                  "precision", "date_note", "reported_on", "summary", "attributes", "source",
@@ -42,6 +44,11 @@ EVENT_CONTENT = ("id", "entity", "counterparty", "kind", "date_text", "valid_fro
 def _check_fields(raw, allowed, what):
     if not isinstance(raw, dict):
         raise TimelineError(f"{what} must be a mapping, not {type(raw).__name__}")
+    known = _ALLOWED.get(allowed)
+    if known is None:
+        known = _ALLOWED[allowed] = frozenset(allowed)
+    if known.issuperset(raw):
+        return
     for name in raw:
         if name not in allowed:
             raise TimelineError(f"unknown field '{name}' in {what}{did_you_mean(name, allowed)}")
@@ -49,6 +56,8 @@ def _check_fields(raw, allowed, what):
 
 def _text(raw, name, required=True, limit=None):
     value = raw.get(name)
+    if type(value) is str and value and not value.isspace():  # the common case, first
+        return checked_text(value, name, limit or TEXT_LIMITS.get(name))
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise TimelineError(f"{name} is missing or empty")
@@ -62,9 +71,9 @@ def _text(raw, name, required=True, limit=None):
 
 def checked_text(value, name, limit=None):
     """`value` if it holds no control character and at most `limit` characters; else TimelineError."""
-    if "\x00" in value:
+    control = characters.control_character(value)  # NUL among them
+    if control and "\x00" in value:
         raise TimelineError(f"{name} contains a NUL character")
-    control = characters.control_character(value)
     if control:
         raise TimelineError(f"{name} contains the control character {characters.describe(control)}; "
                             "text may hold newlines and tabs, no other control characters")
@@ -88,12 +97,21 @@ def _span(text, base=None, fiscal_year_end="12-31"):
         raise TimelineError(str(error)) from None
 
 
+_DATES_READ = {}  # text -> ISO date: a bulk import reads the same few thousand dates once per row
+
+
 def iso_date(text, name):
     """An ISO date (YYYY-MM-DD) as text, or TimelineError naming `name`."""
+    if type(text) is str and text in _DATES_READ:
+        return _DATES_READ[text]
     try:
-        return dates.parse_iso(text).isoformat()
+        found = dates.parse_iso(text).isoformat()
     except dates.DateError as error:
         raise TimelineError(f"{name}: {error}") from None
+    if len(_DATES_READ) > 20000:
+        _DATES_READ.clear()
+    _DATES_READ[text] = found
+    return found
 
 
 def make_source(raw):
@@ -194,11 +212,16 @@ def _alias(key, alias):
 RECORDED_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z$")
 
 
+_TIMES_READ = {}  # text -> recording time: a bulk import reads the same few times once per row
+
+
 def recorded_time(value, what="recorded_at"):
     """A recording time as written back ("2026-11-30T12:00:00.000000Z", UTC), or None when not given."""
     import datetime as dt
     if value is None:
         return None
+    if type(value) is str and value in _TIMES_READ:
+        return _TIMES_READ[value]  # read before, and not in the future then, so not now either
     if isinstance(value, dt.datetime):  # YAML reads an unquoted timestamp as one
         if value.tzinfo is not None:
             value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
@@ -212,7 +235,10 @@ def recorded_time(value, what="recorded_at"):
         raise TimelineError(f"{what} {value!r} is not a real time") from None
     if moment > dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) + dt.timedelta(minutes=5):
         raise TimelineError(f"{what} {value} is in the future")
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # one form, so times compare as text
+    if len(_TIMES_READ) > 10000:
+        _TIMES_READ.clear()
+    found = _TIMES_READ[value] = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # one form, so times compare as text
+    return found
 
 
 def make_metric(raw, vocab):
@@ -273,12 +299,15 @@ def make_metric(raw, vocab):
 XBRL_CONCEPT = re.compile(r"^[a-z][a-z0-9-]*:[A-Za-z][A-Za-z0-9_]*$")
 
 
-def make_event(raw, source, fiscal_year_end="12-31", vocab=None):
+def make_event(raw, source, fiscal_year_end="12-31", vocab=None, recorded_span=False):
     """The event row (without seq, recorded_at and hashes) from a bundle item.
 
     `source` is the cited source's row: its publication date is the base for
     relative dates and the default `reported_on`.  `vocab`: the log's
     Vocabulary (vocabulary.for_connection); the built-in one when not given.
+    `recorded_span`: the item's span is the one recorded with it, under a hash
+    the caller checked (a JSON Lines export that carries its chain): taken as
+    written, as a written-back event's is, without reading the date again.
     """
     vocab = vocab or vocabulary.builtin()
     _check_fields(raw, EVENT_KEYS, "event")
@@ -308,7 +337,7 @@ def make_event(raw, source, fiscal_year_end="12-31", vocab=None):
     if any(value is not None for value in explicit):
         if not all(value is not None for value in explicit):
             raise TimelineError("give all of valid_from, valid_to and precision, or none")
-        if not date_note and raw.get("recorded_at") is None:
+        if not date_note and raw.get("recorded_at") is None and not recorded_span:
             # a written-back event (with its recorded_at) keeps the span it was recorded with
             raise TimelineError("an explicit valid_from/valid_to/precision needs a date_note saying how the date was inferred")
         valid_from = iso_date(_date_text(raw, "valid_from"), "valid_from")

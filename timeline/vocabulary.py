@@ -72,6 +72,7 @@ class Vocabulary:
         self.units = data["units"]
         self.metrics = metrics
         self._counts = set(self.units["counts"])
+        self._units_read = {}
 
     def with_metrics(self, rows):
         """This vocabulary and the curators' metrics `rows` (rows of the metrics table)."""
@@ -230,6 +231,16 @@ class Vocabulary:
     # ---- units and quantities ----
 
     def normalise_unit(self, unit):
+        if type(unit) is str:
+            known = self._units_read.get(unit)  # an import reads the same few units once per row
+            if known is None:
+                known = self._normalise_unit(unit)
+                if len(self._units_read) < 10000:
+                    self._units_read[unit] = known
+            return known
+        return self._normalise_unit(unit)
+
+    def _normalise_unit(self, unit):
         if not isinstance(unit, str):
             raise TimelineError(f"unit must be text, not {_short(unit)}")
         per_share = re.match(r"^(.+?)\s*(?:/|per)\s*(?:diluted\s+|ordinary\s+|ADS\s+)?shares?$", unit, re.IGNORECASE)
