@@ -14,12 +14,13 @@ import csv
 import io
 import json
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from .chain import GENESIS, SOURCE_FIELDS, canonical_json
+from .chain import EVENT_FIELDS, GENESIS, SOURCE_FIELDS, canonical_json, source_digest
 from .errors import TimelineError
 
 MAX_DEPTH = 50
@@ -138,13 +139,9 @@ def read_text(path, limit=MAX_YAML_BYTES):
     """The text of a bundle file: a regular file of at most `limit` bytes, in UTF-8."""
     path = Path(path)
     try:
-        if not path.is_file():
-            raise TimelineError("not a regular file (a bundle is a .yml, .yaml or .jsonl file)", str(path))
-        size = path.stat().st_size
-        if size > limit:
-            raise TimelineError(f"{size:,} bytes is larger than a bundle may be ({limit:,})", str(path))
+        _checked_size(path, limit)
         with open(path, "rb") as handle:
-            data = handle.read(size + 1)  # a file that grows while it is read is not read past its limit
+            data = handle.read(limit + 1)  # a file that grows while it is read is not read past its limit
         if len(data) > limit:
             raise TimelineError(f"larger than a bundle may be ({limit:,} bytes)", str(path))
         return data.decode("utf-8")
@@ -152,6 +149,16 @@ def read_text(path, limit=MAX_YAML_BYTES):
         raise TimelineError("not UTF-8 text", str(path)) from None
     except OSError as error:
         raise TimelineError(error.strerror or str(error), str(path)) from None
+
+
+def _checked_size(path, limit):
+    """The size of `path`, a regular file of at most `limit` bytes; TimelineError otherwise."""
+    if not path.is_file():
+        raise TimelineError("not a regular file (a bundle is a .yml, .yaml or .jsonl file)", str(path))
+    size = path.stat().st_size
+    if size > limit:
+        raise TimelineError(f"{size:,} bytes is larger than a bundle may be ({limit:,})", str(path))
+    return size
 
 
 def files_under(paths):
@@ -211,43 +218,117 @@ def read_yaml(text, path):
 
 
 def read_jsonl(text, path):
-    """A JSON Lines export: entity, metric, source and event records, in that order.
+    """A JSON Lines export (its whole text) as one Bundle: entity, metric, source and event records.
 
     An export's events carry their chain (seq, prev_hash, hash): the chain is
     checked from the first record, so a deleted, reordered or relinked record,
-    or one edited or stripped of its hash, is refused naming its seq.
+    or one edited or stripped of its hash, is refused naming its seq.  An
+    import reads the file as a stream instead (JsonlFile): the same records
+    and checks, one line at a time.
     """
     bundle = Bundle(path)
-    exported = ExportChain(path)
-    source_keys = set()  # of bundle.sources: an export cites thousands, one lookup per event
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
+    reader = JsonlFile(path, size=len(text))
+    for number, _, kind, record in reader.records(io.BytesIO(text.encode("utf-8", "surrogatepass"))):
+        if kind == "event":
+            raw, new_source = reader.event(record, number)
+            if new_source is not None:
+                bundle.sources.append(new_source)
+            bundle.events.append(raw)
+        else:
+            reader.registry_record(kind, record)
+            getattr(bundle, {"entity": "entities", "metric": "metrics", "source": "sources"}[kind]).append(record)
+    return bundle
+
+
+MAX_LINE_BYTES = MAX_YAML_BYTES  # one record of an export: an event is a few kilobytes
+
+
+class JsonlFile:
+    """A JSON Lines export read as a stream of records, one line at a time, in bounded memory.
+
+    `records(handle)` yields (line number, byte offset of the line, record
+    type, record) for every non-blank line; `event(record, number)` checks an
+    event record's place in the export's chain (ExportChain) and turns it into
+    the raw event the store validates, with the source it cites when this file
+    has not named that source before; `registry_record` notes a source record.
+    Every error names the file and the line.
+    """
+
+    def __init__(self, path, size=None):
+        self.path = str(path)
+        self.size = _checked_size(Path(path), MAX_JSONL_BYTES) if size is None else size
+        self.chain = ExportChain(self.path)
+        self.first_source = {}  # key -> the first source this file names (what the chain's digests use)
+        self.source_keys = set()  # str keys this file has named (a record, or an event's source object)
+
+    def open(self):
+        try:
+            return open(self.path, "rb")
+        except OSError as error:
+            raise TimelineError(error.strerror or str(error), self.path) from None
+
+    def records(self, handle, offset=0, number=0):
+        """(line number, byte offset, record type, record) from byte `offset` (line `number` + 1 there on)."""
+        handle.seek(offset)
+        read = offset
+        while True:
+            try:
+                line = handle.readline(MAX_LINE_BYTES + 1)
+            except OSError as error:
+                raise TimelineError(error.strerror or str(error), self.path) from None
+            if not line:
+                return
+            number += 1
+            start, read = read, read + len(line)
+            if read > MAX_JSONL_BYTES:  # a file that grows while it is read is not read past its limit
+                raise TimelineError(f"larger than a bundle may be ({MAX_JSONL_BYTES:,} bytes)", self.path)
+            if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+                raise TimelineError(f"line {number}: longer than a record may be ({MAX_LINE_BYTES:,} bytes)", self.path)
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError:
+                raise TimelineError("not UTF-8 text", self.path) from None
+            if not text.strip():
+                continue
+            yield (number, start, *self.parse(text, number))
+
+    def parse(self, line, number):
+        """(record type, record) of one line."""
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
-            raise TimelineError(f"line {number}: not JSON ({error.msg})", path) from None
+            raise TimelineError(f"line {number}: not JSON ({error.msg})", self.path) from None
         except ValueError as error:  # an integer of more digits than Python converts
-            raise TimelineError(f"line {number}: not JSON ({error})", path) from None
+            raise TimelineError(f"line {number}: not JSON ({error})", self.path) from None
         except RecursionError:
-            raise TimelineError(f"line {number}: not JSON (nested too deeply)", path) from None
+            raise TimelineError(f"line {number}: not JSON (nested too deeply)", self.path) from None
         if not isinstance(record, dict):
-            raise TimelineError(f"line {number}: a record must be a JSON object", path)
+            raise TimelineError(f"line {number}: a record must be a JSON object", self.path)
         kind = record.pop("record", "event")
-        if kind == "entity":
-            bundle.entities.append(record)
-        elif kind == "metric":
-            bundle.metrics.append(record)
-        elif kind == "source":
-            bundle.sources.append(record)
-            if isinstance(record.get("key"), str):
-                source_keys.add(record["key"])
-        elif kind == "event":
-            exported.check(record, bundle.sources, number)
-            bundle.events.append(_event_from_export(record, bundle, source_keys, number, path))
-        else:
-            raise TimelineError(f"line {number}: unknown record type {kind!r}", path)
-    return bundle
+        if kind not in ("entity", "metric", "source", "event"):
+            raise TimelineError(f"line {number}: unknown record type {kind!r}", self.path)
+        return kind, record
+
+    def registry_record(self, kind, record):
+        if kind == "source":
+            self._named(record)
+
+    def _named(self, source):
+        key = source.get("key")
+        if isinstance(key, str):
+            self.source_keys.add(key)
+        if isinstance(key, Hashable):
+            self.first_source.setdefault(key, source)
+
+    def event(self, record, number):
+        """(raw event, the source object it cites if this file has not named that source yet, else None)."""
+        payload = self.chain.check(record, self.first_source, number)
+        raw, source = _event_from_export(record, number, self.path, payload)
+        key = source["key"]
+        if isinstance(key, str) and key in self.source_keys:
+            return raw, None
+        self._named(source)  # not a key at all (the store refuses it, naming the source), or a new one
+        return raw, source
 
 
 CHAIN_FIELDS = ("seq", "prev_hash", "hash", "recorded_at")
@@ -260,16 +341,20 @@ class ExportChain:
         self.path = path
         self.chained = None  # whether the export carries its chain: decided by its first event
         self.seq, self.head = 0, GENESIS
-        self.sources = {}  # key -> the source row its digest is computed from
+        self.sources = {}  # key -> (the source row its digest is computed from, the digest)
 
     def check(self, record, sources, number):
+        """Check `record`'s place in the chain; `sources`: {key: the first source record of that key
+        before it} (or the list of source records before it).  Returns what was hashed, for the
+        store to compare instead of hashing again: (source digest, attributes' canonical JSON), or
+        None when the export carries no chain."""
         has_chain = [field in record for field in CHAIN_FIELDS]
         if self.chained is None:
             self.chained = any(has_chain)
         if not self.chained:
             if any(has_chain):
                 raise TimelineError(f"line {number}: an event with a chain among events without one", self.path)
-            return
+            return None
         expected = self.seq + 1
         if not all(has_chain):
             missing = ", ".join(f for f, has in zip(CHAIN_FIELDS, has_chain) if not has)
@@ -280,10 +365,12 @@ class ExportChain:
         if record["prev_hash"] != self.head:
             raise TimelineError(f"line {number}: chain broken at seq {expected}: prev_hash does not match the record "
                                 "before (a record deleted, reordered or relinked)", self.path)
-        if self._hash(record, sources, number) != record["hash"]:
+        computed, hashed = self._hash(record, sources, number)
+        if computed != record["hash"]:
             raise TimelineError(f"line {number}: chain broken at seq {expected}: the record does not match its hash "
                                 "(the export was altered after it was written)", self.path)
         self.seq, self.head = expected, record["hash"]
+        return hashed
 
     def _hash(self, record, sources, number):
         from .chain import event_hash
@@ -291,42 +378,51 @@ class ExportChain:
         recorded_time(record["recorded_at"], f"line {number}: recorded_at")
         source = record.get("source")
         key = source.get("key") if isinstance(source, dict) else None
-        if key not in self.sources:
-            written = next((s for s in sources if isinstance(s, dict) and s.get("key") == key), None)
-            if written is None:
+        if not isinstance(key, Hashable) or key not in self.sources:
+            if isinstance(sources, dict):
+                written = sources.get(key) if isinstance(key, Hashable) else None
+            else:
+                written = next((s for s in sources if isinstance(s, dict) and s.get("key") == key), None)
+            if not isinstance(written, dict):
                 raise TimelineError(f"line {number}: chain broken at seq {self.seq + 1}: its source '{key}' has no "
                                     "source record before it", self.path)
-            self.sources[key] = make_source({k: v for k, v in written.items() if k != "recorded_at"})
-        event = {**record, "source": key}
+            row = make_source({k: v for k, v in written.items() if k != "recorded_at"})
+            self.sources[key] = (row, source_digest(row))
+        row, digest = self.sources[key]
         try:
-            return event_hash(event, self.sources[key])
+            attributes_json = canonical_json(record.get("attributes"))
+            # (event_hash reads the source's key from the source row, not from the record)
+            return event_hash(record, row, digest, attributes_json), (digest, attributes_json)
         except (TypeError, ValueError):
-            return None
+            return None, None
 
 
-def _event_from_export(record, bundle, source_keys, number, path):
+def _event_from_export(record, number, path, hashed=None):
+    """(the raw event an export's record gives the store, the source object it cites)."""
     source = record.get("source")
     if not isinstance(source, dict) or "key" not in source:
         raise TimelineError(f"line {number}: an event needs a `source` object with a key", path)
-    key = source["key"]
-    if not isinstance(key, str):  # not a key at all: the store refuses it, naming the source
-        bundle.sources.append(source)
-    elif key not in source_keys:
-        source_keys.add(key)
-        bundle.sources.append(source)
     raw = {k: record.get(k) for k in ("id", "entity", "counterparty", "kind", "valid_from", "valid_to",
                                       "precision", "date_note", "reported_on", "summary", "attributes",
                                       "quote", "supersedes", "retracts", "reason")}
     raw = {k: v for k, v in raw.items() if v is not None}
     raw["date"] = record.get("date_text")
     raw["source"] = source["key"]
-    if not raw.get("date_note"):
+    if {"seq", "recorded_at", "prev_hash", "hash"} <= set(record):
+        # the record's chain was checked (ExportChain): its span is the one recorded, taken as
+        # written; the store hashes the event again only if it differs from what was hashed
+        raw["_preserve"] = {k: record[k] for k in ("seq", "recorded_at", "prev_hash", "hash")}
+        if hashed is not None:
+            raw["_preserve"]["hashed"] = ({k: record.get(k) for k in HASHED_FIELDS}, *hashed)
+    elif not raw.get("date_note"):
         # the span was parsed from date_text when recorded; parsing again gives it back
         for name in ("valid_from", "valid_to", "precision"):
             raw.pop(name, None)
-    if {"seq", "recorded_at", "prev_hash", "hash"} <= set(record):
-        raw["_preserve"] = {k: record[k] for k in ("seq", "recorded_at", "prev_hash", "hash")}
-    return raw
+    return raw, source
+
+
+# what an event's hash covers besides its attributes and its source (chain.EVENT_FIELDS)
+HASHED_FIELDS = tuple(f for f in EVENT_FIELDS if f != "attributes")
 
 
 # ---- exporting ----

@@ -5,16 +5,32 @@ stored tables for newly appended events and must always agree with a replay
 (a hypothesis test checks it); `rebuild` writes a fresh replay in place;
 `compare` lists the tables whose stored rows differ from a replay (used by
 `timeline verify`).
+
+`rebuild` and `compare` replay a log of any size in bounded memory (Replay):
+the few events that corrections and retractions link are read first (their
+statuses and standing spans are rules.statuses' and rules.standing_intervals'
+over them alone, since nothing else changes them), then every event streams
+past once in seq order; the two rules that look across events go through
+the database a group at a time: each state key's winner (rules.rank) over
+event_status in (entity, key) order, and each metric period's first and
+latest report (rules.flag_group) over metric_history in period order.
 """
+import itertools
+import operator
+
 import sqlalchemy as sa
 
 from . import rules, schema, vocabulary
 from .backends import backend_for
-from .loading import load_event, load_events
+from .loading import event_from_row, event_query, load_event, load_events
+from .progress import SILENT
 
 # above this many events in one append, replaying the whole log is cheaper than
 # updating row by row
 REPLAY_THRESHOLD = 500
+BATCH = 5000  # events (rows) read, written or compared at a time
+CURRENT = ("current", None)
+STREAMED = ("event_status", "event_standing", "metric_history", "relationships")  # written as events pass
 
 
 def insert_rows(conn, table, rows):
@@ -22,7 +38,14 @@ def insert_rows(conn, table, rows):
     if not rows:
         return
     names = [c.name for c in table.c]
-    backend_for(conn).insert_many(conn, table, (tuple(row.get(name) for name in names) for row in rows))
+    every = operator.itemgetter(*names)  # the rows rules makes have every column
+
+    def values(row):
+        try:
+            return every(row)
+        except KeyError:
+            return tuple(row.get(name) for name in names)
+    backend_for(conn).insert_many(conn, table, map(values, rows))
 
 
 def write(conn, projection):
@@ -32,35 +55,269 @@ def write(conn, projection):
         insert_rows(conn, table, getattr(projection, table.name))
 
 
-def rebuild(conn, events=None, vocab=None):
-    """Replay the whole log and replace the projections with the result.
+def rebuild(conn, events=None, vocab=None, progress=SILENT):
+    """Replay the whole log and replace the projections with the result; returns the number of events.
 
     Runs inside the caller's write transaction: readers see the old tables
     until it commits and the new ones after, never a mix, which is what
     building side tables and renaming them would give, without re-creating
     indexes and the view that reads event_status.  `events`: the whole log
-    in seq order, when the caller already holds it.
+    in seq order, when the caller already holds it (replayed in memory);
+    otherwise the log streams from the database (Replay).
     """
     vocab = vocab or vocabulary.for_connection(conn)
-    projection = rules.replay(load_events(conn) if events is None else events, vocab)
-    write(conn, projection)
-    return projection
+    if events is not None:
+        write(conn, rules.replay(events, vocab))
+        return len(events)
+    progress = progress or SILENT
+    for table in schema.PROJECTIONS:
+        conn.execute(table.delete())
+    replay = Replay(conn, vocab)
+    insert_rows(conn, schema.event_standing, replay.linked_standing)
+    count = 0
+    with progress.task("replaying the log into projections", total=_last_seq(conn), unit="events") as task:
+        for events_batch in replay.batches():
+            rows = replay.rows(events_batch)
+            for name in STREAMED:
+                insert_rows(conn, schema.metadata.tables[name], rows[name])
+            count += len(events_batch)
+            task.advance(len(events_batch))
+    _derived(conn, replay, progress)
+    return count
 
 
-def apply(conn, new_events, head_before=None, vocab=None):
-    """Bring the stored projections up to date with `new_events` (just appended).
+_COLUMNS = {name: operator.itemgetter(*[c.name for c in schema.metadata.tables[name].c]) for name in STREAMED}
 
-    `head_before`, when the caller knows it, is the seq of the last event
-    before `new_events`: a bulk replay then reads only those from the log and
-    takes the new ones as they are in memory.
+
+def lone_rows(event, vocab):
+    """The rows (tuples, in STREAMED's order) rules.replay gives an event no other event changes:
+    its status (current), its standing since its report, its metric report and its relationships."""
+    status, standing, metric, relationship = (_COLUMNS[name] for name in STREAMED)
+    row = rules.metric_row(event, vocab)
+    return ([status(rules.status_row(event, "current", None, rules.state_key_of(event, vocab)))],
+            [standing(rules.lone_standing(event))],
+            [metric(row)] if row else [],
+            [relationship(row) for row in rules.relationship_rows(event)])
+
+
+class BulkApply:
+    """The projections of a bulk import, kept in step a batch at a time without reading the events back.
+
+    `add(events)` writes the rows of events just inserted as rules.replay gives
+    them for an event no other event changes (most of them); `finish` then
+    corrects what corrections and retractions change: the rows of every event
+    they link are written again from the statuses and standing spans of those
+    events alone (Replay), and each state key's winner and each period's flags
+    are found again (Replay.entity_state, Replay.metric_flags).  The result is a
+    replay of the whole log, given that the stored projections were one before
+    the import (`timeline verify` checks that they are).
+
+    On a log that was empty, the plain indexes of the projections are dropped
+    while their rows go in and made again at the end (Backend.drop_indexes).
     """
+
+    def __init__(self, conn, vocab, empty_log=False):
+        self.conn, self.vocab = conn, vocab
+        backend = backend_for(conn)
+        self.dropped = backend.drop_indexes(conn, schema.PROJECTIONS) if empty_log else []
+
+    def add(self, events):
+        """Write the projections of `events` (just inserted), each as lone_rows gives them (or as an
+        event carries them in "_rows", worked out with its seq by the process that prepared it)."""
+        vocab, rows = self.vocab, tuple([] for _ in STREAMED)
+        for event in events:
+            for found, more in zip(rows, event.get("_rows") or lone_rows(event, vocab)):
+                found.extend(more)
+        backend = backend_for(self.conn)
+        for name, values in zip(STREAMED, rows):
+            if values:
+                backend.insert_many(self.conn, schema.metadata.tables[name], values)
+
+    def finish(self, progress=SILENT):
+        conn = self.conn
+        replay = Replay(conn, self.vocab)
+        seqs = sorted(replay.linked_seqs)
+        backend_for(conn).restore_indexes(conn, self.dropped)
+        for start in range(0, len(seqs), 500):
+            chunk = seqs[start:start + 500]
+            linked = load_events(conn, schema.events.c.seq.in_(chunk))
+            for name in STREAMED:
+                table = schema.metadata.tables[name]
+                if "seq" in table.primary_key.columns:
+                    conn.execute(table.delete().where(table.c.seq.in_(chunk)))
+                else:  # (relationships: found by the event id, which is indexed)
+                    conn.execute(table.delete().where(table.c.event_id.in_([event["id"] for event in linked])))
+            rows = replay.rows(linked)
+            for name in STREAMED:
+                insert_rows(conn, schema.metadata.tables[name], rows[name])
+        insert_rows(conn, schema.event_standing, replay.linked_standing)
+        conn.execute(schema.entity_state.delete())
+        _derived(conn, replay, progress)
+
+
+def _derived(conn, replay, progress):
+    """entity_state (empty when called) and the metric flags, from the rows written."""
+    with progress.task("state keys and latest reports", total=None, unit="rows") as task:
+        for state_rows in replay.entity_state():
+            insert_rows(conn, schema.entity_state, state_rows)
+            task.advance(len(state_rows))
+        updates = []
+        for row, first, latest in replay.metric_flags():
+            if (bool(row["first_reported"]), bool(row["latest"])) != (first, latest):
+                updates.append({"s": row["seq"], "f": first, "l": latest})
+                if len(updates) >= BATCH:
+                    _set_flags(conn, updates)
+                    task.advance(len(updates))
+                    updates = []
+        _set_flags(conn, updates)
+
+
+def _set_flags(conn, updates):
+    if updates:
+        table = schema.metric_history
+        conn.execute(table.update().where(table.c.seq == sa.bindparam("s"))
+                     .values(first_reported=sa.bindparam("f"), latest=sa.bindparam("l")), updates)
+
+
+def _last_seq(conn):
+    return conn.execute(sa.select(sa.func.max(schema.events.c.seq))).scalar() or 0
+
+
+class Replay:
+    """rules.replay over a log of any size, streamed from the database in seq order.
+
+    - `linked_standing` and the statuses: the events that corrections and
+      retractions link (every changer and what it changes, a small part of a
+      log), read first as the columns those rules look at;
+    - `rows(events)`: the event_status, event_standing, metric_history (flags
+      unset) and relationships rows of a batch of events, in seq order;
+    - `entity_state()`: the entity_state rows, a chunk at a time, in (entity,
+      key) order, from event_status as written (rebuild) or verified (compare);
+    - `metric_flags()`: (metric_history row, first_reported, latest) for every
+      stored metric row, by rules.flag_group over each period's rows.
+    """
+
+    def __init__(self, conn, vocab):
+        self.conn, self.vocab = conn, vocab
+        linked = _linked(conn)
+        self.status = {event_id: status for event_id, status in rules.statuses(linked).items() if status != CURRENT}
+        self.linked_standing = rules.standing_intervals(linked)
+        self.linked_seqs = {event["seq"] for event in linked}
+
+    def batches(self):
+        """The whole log in seq order, BATCH events at a time (rules' event dicts)."""
+        result = _stream(self.conn, event_query().order_by(schema.events.c.seq))
+        for rows in result.partitions(BATCH):
+            yield [event_from_row(row) for row in rows]
+
+    def rows(self, events):
+        vocab, status, linked = self.vocab, self.status, self.linked_seqs
+        out = {name: [] for name in STREAMED}
+        status_rows, standing_rows, metric_rows, relationship_rows = (out[name] for name in STREAMED)
+        for event in events:
+            key = rules.state_key_of(event, vocab)
+            state, changed_by = status.get(event["id"], CURRENT)
+            status_rows.append(rules.status_row(event, state, changed_by, key))
+            if event["seq"] not in linked:
+                standing_rows.append(rules.lone_standing(event))
+            if state != "current":
+                continue
+            row = rules.metric_row(event, vocab)
+            if row:
+                metric_rows.append(row)
+            relationship_rows.extend(rules.relationship_rows(event))
+        return out
+
+    def winners(self):
+        """(state key, winner) for each entity's state keys, in (entity, key) order: of the standing
+        events with that key (event_status), the greatest by rules.rank; the winner as the columns
+        rules.state_row reads.  The database sorts each key's candidates by rules.RANK, the columns
+        rules.rank compares, and hands back the first: one pass in its own order, not a lookup per row."""
+        status, events, sources = schema.event_status, schema.events, schema.sources
+        place = sa.func.row_number().over(partition_by=(status.c.entity, status.c.state_key),
+                                          order_by=[events.c[name].desc() for name in rules.RANK]).label("place")
+        candidates = (sa.select(status.c.entity.label("key_entity"), status.c.state_key, events.c.seq, place)
+                      .join(events, events.c.seq == status.c.seq)
+                      .where(status.c.status == "current", status.c.state_key.is_not(None))).subquery()
+        query = (sa.select(candidates.c.state_key, *[events.c[name] for name in rules.RANK], events.c.entity,
+                           events.c.id, events.c.kind, events.c.precision, events.c.counterparty,
+                           events.c.attributes, sources.c.key.label("source"))
+                 .select_from(candidates)
+                 .join(events, events.c.seq == candidates.c.seq)
+                 .join(sources, sources.c.id == events.c.source_id)
+                 .where(candidates.c.place == 1)
+                 .order_by(candidates.c.key_entity, candidates.c.state_key))
+        for row in _stream(self.conn, query):
+            yield row.state_key, row
+
+    def entity_state(self):
+        """Lists of entity_state rows, in (entity, key) order."""
+        for chunk in _chunked(self.winners(), 1000):
+            yield [rules.state_row(event_from_row(row), key, self.vocab) for key, row in chunk]
+
+    def metric_flags(self):
+        """(stored metric_history row, first_reported, latest) for every row, a reporting period at a time
+        (the row as the columns rules.metric_group and rules.flag_group read, and its stored flags)."""
+        table = schema.metric_history
+        names = ("entity", "metric", "series", "valid_from", "valid_to", "value", "reported_on", "seq",
+                 "first_reported", "latest")
+        query = sa.select(*[table.c[name] for name in names]).order_by(
+            table.c.entity, table.c.metric, table.c.series, table.c.valid_from, table.c.valid_to)
+        period, group = None, {}
+        for values in _stream(self.conn, query):
+            if values[:5] != period:
+                yield from _flagged(group)
+                period, group = values[:5], {}
+            row = dict(zip(names, values))
+            group.setdefault(rules.metric_group(row), []).append(row)  # a level and a change: two groups
+        yield from _flagged(group)
+
+
+def _flagged(groups):
+    for rows in groups.values():
+        stored = [(row["first_reported"], row["latest"]) for row in rows]
+        for row, (first, latest) in zip(rules.flag_group(rows), stored):
+            flags = row["first_reported"], row["latest"]
+            row["first_reported"], row["latest"] = first, latest
+            yield row, *flags
+
+
+def _linked(conn):
+    """The events corrections and retractions link (each changer and what it changes), in seq order, as
+    the columns rules.statuses and rules.standing_intervals read."""
+    events = schema.events
+    columns = (events.c.seq, events.c.id, events.c.entity, events.c.reported_on, events.c.supersedes,
+               events.c.retracts)
+    found = {}
+    changers = sa.select(*columns).where(sa.or_(events.c.supersedes.is_not(None), events.c.retracts.is_not(None)))
+    for row in conn.execute(changers):
+        found[row.id] = dict(row._mapping)
+    targets = sorted({event["supersedes"] or event["retracts"] for event in found.values()} - set(found))
+    for start in range(0, len(targets), 500):
+        for row in conn.execute(sa.select(*columns).where(events.c.id.in_(targets[start:start + 500]))):
+            found[row.id] = dict(row._mapping)
+    return sorted(found.values(), key=lambda event: event["seq"])
+
+
+def _stream(conn, query):
+    # (options of the statement: on the connection they would stay for every later statement)
+    return conn.execute(query.execution_options(stream_results=True, yield_per=BATCH))
+
+
+def _chunked(items, size):
+    items = iter(items)
+    while True:
+        chunk = list(itertools.islice(items, size))
+        if not chunk:
+            return
+        yield chunk
+
+
+def apply(conn, new_events, vocab=None):
+    """Bring the stored projections up to date with `new_events` (just appended, in the log)."""
     vocab = vocab or vocabulary.for_connection(conn)
     if len(new_events) > REPLAY_THRESHOLD:
-        if head_before is None:
-            rebuild(conn, vocab=vocab)
-        else:
-            earlier = load_events(conn, schema.events.c.seq <= head_before) if head_before > 0 else []
-            rebuild(conn, earlier + list(new_events), vocab)
+        rebuild(conn, vocab=vocab)
         return
     for event in new_events:
         _apply_one(conn, event, vocab)
@@ -218,8 +475,74 @@ def stored(conn, table):
     return normalised([r._mapping for r in conn.execute(sa.select(table))], table.name)
 
 
-def compare(conn):
-    """Names of the projection tables whose stored rows differ from a replay."""
-    projection = rules.replay(load_events(conn), vocabulary.for_connection(conn))
-    return [table.name for table in schema.PROJECTIONS
-            if stored(conn, table) != normalised(getattr(projection, table.name), table.name)]
+def compare(conn, progress=SILENT):
+    """Names of the projection tables whose stored rows differ from a replay (in schema.PROJECTIONS order).
+
+    Streams like `rebuild`: each table's stored rows are read in seq order beside
+    the replay's.  entity_state is checked only when event_status agrees, and
+    the metric flags only when metric_history's other columns do (both are
+    computed from those stored rows).
+    """
+    progress = progress or SILENT
+    replay = Replay(conn, vocabulary.for_connection(conn))
+    differing = set()
+    linked = {}
+    for row in replay.linked_standing:
+        linked.setdefault(row["seq"], []).append(row)
+    stored_rows = {name: _by_seq(conn, schema.metadata.tables[name]) for name in STREAMED}
+    with progress.task("checking the projections against a replay", total=_last_seq(conn), unit="events") as task:
+        for events_batch in replay.batches():
+            rows = replay.rows(events_batch)
+            last = events_batch[-1]["seq"]
+            for event in events_batch:
+                rows["event_standing"].extend(linked.pop(event["seq"], []))
+            for name in STREAMED:
+                if name not in differing and not _same(name, rows[name], stored_rows[name].upto(last)):
+                    differing.add(name)
+            task.advance(len(events_batch))
+    for name in STREAMED:
+        if name not in differing and (linked and name == "event_standing" or stored_rows[name].upto(None)):
+            differing.add(name)  # rows of seqs the log does not hold
+    if "event_status" not in differing:
+        stored_state = (dict(row._mapping) for row in _stream(conn, sa.select(schema.entity_state).order_by(
+            schema.entity_state.c.entity, schema.entity_state.c.key)))
+        expected = (row for rows in replay.entity_state() for row in rows)
+        if any(_clean(a) != _clean(b) for a, b in itertools.zip_longest(expected, stored_state, fillvalue={})):
+            differing.add("entity_state")
+    if "metric_history" not in differing:
+        if any((bool(row["first_reported"]), bool(row["latest"])) != (first, latest)
+               for row, first, latest in replay.metric_flags()):
+            differing.add("metric_history")
+    return [table.name for table in schema.PROJECTIONS if table.name in differing]
+
+
+FLAGS = ("first_reported", "latest")
+
+
+def _clean(row):
+    return {k: (bool(v) if k in FLAGS else v) for k, v in row.items()}
+
+
+def _same(name, expected, found):
+    """The rows of one seq range: equal as normalised rows (metric_history without its flags)."""
+    def key(rows):
+        rows = [{k: v for k, v in _clean(row).items() if not (name == "metric_history" and k in FLAGS)}
+                for row in rows]
+        return sorted(rows, key=lambda r: tuple(str(r[k]) for k in SORT_KEYS[name]))
+    return key(expected) == key(found)
+
+
+class _by_seq:
+    """A table's stored rows in seq order, handed out a seq range at a time."""
+
+    def __init__(self, conn, table):
+        self.rows = (dict(row._mapping) for row in _stream(conn, sa.select(table).order_by(table.c.seq)))
+        self.next = next(self.rows, None)
+
+    def upto(self, last):
+        """The rows with seq <= `last` not handed out yet (all that are left, for None)."""
+        found = []
+        while self.next is not None and (last is None or self.next["seq"] <= last):
+            found.append(self.next)
+            self.next = next(self.rows, None)
+        return found

@@ -17,6 +17,7 @@ from . import chain, dates, projections, rules, schema, validation, vocabulary
 from .backends import backend_for
 from .errors import TimelineError, did_you_mean
 from .loading import load_events
+from .progress import SILENT
 from .registry import Registry, fold
 from .results import Report
 from .schema import check_fits, valid_text
@@ -71,7 +72,16 @@ class SourceCache:
 
 
 class Writer:
-    """One write transaction: validates and appends, keeping the chain head."""
+    """One write transaction: validates and appends, keeping the chain head.
+
+    A bulk import stages events in batches: `insert_pending` inserts each
+    batch (so memory holds one batch, whatever the size of the import), and
+    `flush` brings the projections up to date at the end, one event at a time
+    for a few (projections.apply), by a streaming replay of the log for more
+    (projections.rebuild).
+    """
+
+    BATCH = 5000  # events staged before insert_pending inserts them
 
     def __init__(self, conn):
         self.conn = conn
@@ -92,6 +102,10 @@ class Writer:
         self.new_sources = []      # source rows added, not yet inserted (see insert_sources)
         self.last_ids = {}         # table name -> last id assigned (see next_id)
         self.registry_heads = {}   # registry table name -> hash of its last row (see chained)
+        self.start_seq = self.head_seq  # the head before this transaction: a later seq was added by it
+        self.unprojected = []      # inserted events whose projections wait for flush (a few; see insert_pending)
+        self.bulk = None           # more: projections.BulkApply, fed each batch as it is inserted
+        self.dropped = []          # the plain indexes of events dropped for a bulk load (made again by flush)
 
     # ---- row ids ----
 
@@ -283,15 +297,38 @@ class Writer:
 
     def append_items(self, items):
         """Stage events given as (raw, where, index in its file, default source), in this order."""
-        existing = self._existing_events([raw.get("id") for raw, *_ in items if isinstance(raw, dict)])
-        for raw, where, index, default_source in items:
-            label = raw.get("id") if isinstance(raw, dict) else None
+        self.commit_items([(self.prepared(raw, where, index, default_source), where, index, label)
+                           for raw, where, index, default_source in items
+                           for label in [raw.get("id") if isinstance(raw, dict) else None]], lazy=True)
+
+    def prepared(self, raw, where, index, default_source, lazy=True):
+        """`prepare(raw)`, or (lazily, for commit_items to raise in its turn) the error it raised."""
+        try:
+            return self.prepare(raw, default_source)
+        except TimelineError as error:
+            if not lazy:
+                raise error.at(place(where, f"event {index}", raw.get("id") if isinstance(raw, dict) else None)) from None
+            return error
+
+    def commit_items(self, items, lazy=False):
+        """Stage prepared events given as (prepared or TimelineError, where, index, label), in this order."""
+        existing = self._existing_events([prepared[0]["id"] for prepared, *_ in items if not isinstance(prepared, TimelineError)])
+        for prepared, where, index, label in items:
             try:
-                self._append_one(raw, default_source, existing)
+                if isinstance(prepared, TimelineError):
+                    raise prepared
+                self.commit(prepared, existing)
             except TimelineError as error:
                 raise error.at(place(where, f"event {index}", label)) from None
 
-    def _append_one(self, raw, default_source, existing):
+    def prepare(self, raw, default_source):
+        """What an event is whatever the log holds: validated, resolved, typed and keyed.
+
+        Reads no database (the registry, the vocabulary and the cited sources are
+        in memory; a large import loads every source first), so a bulk import can
+        prepare one batch while the store inserts the one before (importing.py).
+        Returns what `commit` takes.
+        """
         if not isinstance(raw, dict):
             raise TimelineError(f"an event must be a mapping, not {type(raw).__name__}")
         preserved = raw.get("_preserve")
@@ -302,7 +339,8 @@ class Writer:
         if not entity_name or not isinstance(entity_name, str):
             raise TimelineError("entity is missing or empty")
         entity_key = self.registry.resolve(entity_name)
-        event = validation.make_event(raw, source, self.registry.entities[entity_key]["fiscal_year_end"], self.vocab)
+        event = validation.make_event(raw, source, self.registry.entities[entity_key]["fiscal_year_end"], self.vocab,
+                                      recorded_span=preserved is not None)
         event["entity"] = entity_key
         if event["counterparty"]:
             event["counterparty"] = self.registry.resolve(event["counterparty"], "counterparty")
@@ -311,8 +349,25 @@ class Writer:
         check_fits(schema.events, event)
         event["_state_key"] = rules.state_key_of(event, self.vocab)
         check_fits(schema.entity_state, {"key": event["_state_key"]}, "state key")
+        digest = self.digests.get(source["key"])
+        if digest is None:
+            digest = self.digests[source["key"]] = chain.source_digest(source)
+        # the attributes' canonical JSON is both hashed and stored: write it once
+        event["attributes_json"] = chain.canonical_json(event["attributes"])
+        check_fits(schema.events, {"attributes": event["attributes_json"]})
+        if preserved:
+            chained = {name: preserved[name] for name in ("seq", "recorded_at", "prev_hash", "hash")}
+            hashed = preserved.get("hashed")
+            # whether the event holds what the export's chain check hashed, should it keep its place
+            chained["same"] = bool(hashed) and _as_hashed({**event, **chained}, hashed, digest)
+            preserved = chained
+        return event, preserved, written_back, source["key"], digest
 
-        if event["id"] in self.pending_ids:
+    def commit(self, prepared, existing):
+        """Stage a prepared event: refuse a duplicate, keep an unchanged one, check what it changes,
+        and give it its place in the chain (seq, recorded_at, prev_hash, hash)."""
+        event, preserved, written_back, source_key, digest, *projected = prepared
+        if event["id"] in self.pending_ids or existing.get(event["id"], {}).get("seq", 0) > self.start_seq:
             raise TimelineError(f"duplicate id '{event['id']}': it is already used earlier in this import")
         if event["id"] in existing:
             differing = validation.differing_fields(event, existing[event["id"]])
@@ -336,21 +391,26 @@ class Writer:
             # a JSON Lines export continuing this log: keep its recording time,
             # and its hash must come out the same or the file was altered
             event["recorded_at"] = preserved["recorded_at"]
-        digest = self.digests.get(source["key"])
-        if digest is None:
-            digest = self.digests[source["key"]] = chain.source_digest(source)
-        # the attributes' canonical JSON is both hashed and stored: write it once
-        event["attributes_json"] = chain.canonical_json(event["attributes"])
-        check_fits(schema.events, {"attributes": event["attributes_json"]})
-        event["hash"] = chain.event_hash(event, source, digest, event["attributes_json"])
+        if preserved and preserved["same"] and all(_identical(event[name], preserved[name])
+                                                   for name in ("seq", "prev_hash", "recorded_at")):
+            event["hash"] = preserved["hash"]  # exactly what the export's chain check hashed: no need to again
+        else:
+            source = self.sources[source_key]
+            event["hash"] = chain.event_hash(event, source, digest, event["attributes_json"])
         if preserved and event["recorded_at"] == preserved["recorded_at"] and event["hash"] != preserved["hash"]:
             raise TimelineError(f"hash mismatch at seq {event['seq']}: the export was altered after it was written")
-        event["source_id"] = source["id"]
+        event["source_id"] = self.sources[source_key]["id"]
+        if projected and projected[0][0] == event["seq"]:
+            event["_rows"] = projected[0][1]  # its projections, worked out for this seq (importing.py)
         self.head_hash, self.head_recorded_at = event["hash"], event["recorded_at"]
         self.pending.append(event)
         self.pending_ids[event["id"]] = event
         self.report.count("added", "events")
-        self.report.event_ids.append(event["id"])
+        ids = self.report.event_ids
+        if len(ids) < KEPT_IDS:
+            ids.append(event["id"])
+        elif not isinstance(ids, AddedIds):  # a large import: the ids are read back from the log when asked for
+            self.report.event_ids = AddedIds(engine=self.conn.engine, after_seq=self.start_seq)
 
     def _check_target(self, event):
         target_id = event["supersedes"] or event["retracts"]
@@ -373,7 +433,14 @@ class Writer:
         table = schema.event_status
         row = self.conn.execute(sa.select(table.c.status, table.c.changed_by)
                                 .where(table.c.event_id == event_id)).first()
-        return tuple(row) if row else None
+        if row:
+            return tuple(row)
+        if self.head_seq > self.start_seq and valid_text(event_id):
+            # inserted by this transaction, its projections not written yet: it stands unless changed here
+            seq = self.conn.execute(sa.select(schema.events.c.seq).where(schema.events.c.id == event_id)).scalar()
+            if seq is not None and seq > self.start_seq:
+                return ("current", None)
+        return None
 
     def current_event(self, event_id, verb):
         """The standing event `event_id`, or the error that says why it cannot be changed."""
@@ -394,14 +461,17 @@ class Writer:
         return found[0] if found else None
 
     def _existing_events(self, ids):
+        """{id: stored event} for the ids among `ids` the log holds (inserted by this transaction too)."""
         ids = [i for i in ids if valid_text(i)]
-        if not ids or self.head_seq == 0:
-            return {}
-        found = {}
+        if not ids or self.head_seq == self.start_seq == 0 or self.head_seq == len(self.pending):
+            return {}  # nothing stored yet
+        found, column = {}, schema.events.c.id
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            for event in load_events(self.conn, schema.events.c.id.in_(chunk)):
-                found[event["id"]] = event
+            stored = self.conn.execute(sa.select(column).where(column.in_(chunk))).scalars().all()
+            if stored:  # most ids of an import are new: load the events only for those that are not
+                for event in load_events(self.conn, column.in_(stored)):
+                    found[event["id"]] = event
         return found
 
     def raw_from_event(self, event):
@@ -440,19 +510,44 @@ class Writer:
             candidate = f"{base}-{n}"
         return candidate
 
-    def flush(self):
-        """Insert the staged events and bring the projections up to date."""
+    def insert_pending(self):
+        """INSERT the staged events (and the sources before them); their projections wait for `flush`."""
         self.insert_sources()
         if not self.pending:
             return
         backend = backend_for(self.conn)
-        backend.prepare_bulk_load(self.conn, len(self.pending))
+        if self.bulk is None and self.head_seq - self.start_seq > projections.REPLAY_THRESHOLD:
+            # many events: a bulk load, whose projections are written as the events go in and
+            # corrected at the end (projections.BulkApply); on an empty log, the plain indexes
+            # of events are made once at the end too
+            backend.prepare_bulk_load(self.conn, self.head_seq - self.start_seq)
+            empty = self.start_seq == 0
+            # (of events, the one whose rows come in random order: the others grow at one end)
+            self.dropped = backend.drop_indexes(self.conn, [schema.events], ["ix_events_entity_valid_from"]) \
+                if empty and not self.unprojected else []
+            self.bulk = projections.BulkApply(self.conn, self.vocab, empty_log=empty)
+            self.bulk.add(self.unprojected)
+            self.unprojected = []
         columns = ["attributes_json" if c.name == "attributes" else c.name for c in schema.events.c]
-        row = operator.itemgetter(*columns)  # every staged event has every column (see _append_one)
+        row = operator.itemgetter(*columns)  # every staged event has every column (see prepare and commit)
         backend.insert_many(self.conn, schema.events, (row(event) for event in self.pending))
-        # the staged events are in memory: a bulk replay reads back only the events before them
-        projections.apply(self.conn, self.pending, head_before=self.pending[0]["seq"] - 1, vocab=self.vocab)
-        self.pending, self.pending_ids, self.status = [], {}, {}
+        if self.bulk is None:
+            self.unprojected.extend(self.pending)
+        else:
+            self.bulk.add(self.pending)
+        self.pending, self.pending_ids = [], {}
+
+    def flush(self, progress=None):
+        """Insert the staged events and bring the projections up to date."""
+        self.insert_pending()
+        if self.bulk is not None:
+            backend_for(self.conn).restore_indexes(self.conn, self.dropped)
+            self.bulk.finish(progress or SILENT)
+        elif self.unprojected:
+            projections.apply(self.conn, self.unprojected, vocab=self.vocab)
+        self.unprojected, self.bulk, self.status = [], None, {}
+        if isinstance(self.report.event_ids, AddedIds):
+            self.report.event_ids.until(self.head_seq)
 
     def chained(self, table, row):
         """`row` (every column but the hashes) with its place in its table's chain: prev_hash and hash."""
@@ -466,6 +561,74 @@ class Writer:
     def sync_id_sequences(self):
         """Move the id sequences past the ids assigned (PostgreSQL), for anyone inserting by hand."""
         backend_for(self.conn).sync_id_sequences(self.conn, self.last_ids)
+
+
+def _identical(a, b):
+    return a is b or (type(a) is type(b) and a == b)
+
+
+def _as_hashed(event, hashed, digest):
+    """True when `event` holds exactly the values an export's chain check hashed (bundles.ExportChain):
+    the same source digest and attributes' JSON, and every other hashed field equal and of the same type."""
+    fields, hashed_digest, attributes_json = hashed
+    if hashed_digest != digest or attributes_json != event["attributes_json"]:
+        return False
+    for name, value in fields.items():
+        mine = event.get(name)
+        if mine is not value and (type(mine) is not type(value) or mine != value):
+            return False
+    return True
+
+
+KEPT_IDS = 100_000  # a Report keeps the ids of at most this many added events in memory
+
+
+class AddedIds(list):
+    """The ids of the events a large import added, read back from the log the first time they are used
+    (after the import committed), so the import need not hold millions of ids."""
+
+    def __init__(self, items=(), *, engine=None, after_seq=0):
+        super().__init__(items)
+        self._source = (engine, after_seq) if engine is not None else None
+        self._until = None
+
+    def _load(self):
+        if self._source is not None:
+            engine, after = self._source
+            self._source = None
+            column = schema.events.c.seq
+            with engine.connect() as conn:
+                query = sa.select(schema.events.c.id).where(column > after).order_by(column)
+                if self._until is not None:
+                    query = query.where(column <= self._until)
+                super().extend(conn.execute(query).scalars())
+        return self
+
+    def until(self, seq):
+        self._until = seq
+
+    def __iter__(self):
+        return super(AddedIds, self._load()).__iter__()
+
+    def __len__(self):
+        return super(AddedIds, self._load()).__len__()
+
+    def __getitem__(self, index):
+        return super(AddedIds, self._load()).__getitem__(index)
+
+    def __contains__(self, item):
+        return super(AddedIds, self._load()).__contains__(item)
+
+    def __eq__(self, other):
+        return list(self._load()) == other
+
+    def __repr__(self):
+        return repr(list(self._load()))
+
+    def __reversed__(self):
+        return super(AddedIds, self._load()).__reversed__()
+
+    __hash__ = None
 
 
 def place(where, item, label):

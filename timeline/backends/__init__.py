@@ -69,6 +69,15 @@ class Backend:
     def prepare_bulk_load(self, conn, rows):
         """Tune the connection before inserting `rows` rows in one transaction (a no-op by default)."""
 
+    def drop_indexes(self, conn, tables, names=None):
+        """Drop the plain (not unique) indexes of `tables` (those of `names` only, when given) before a
+        bulk load into them; returns what `restore_indexes` needs to make them again.  A no-op
+        (returns []) by default."""
+        return []
+
+    def restore_indexes(self, conn, dropped):
+        """Make again the indexes `drop_indexes` dropped (the same definitions)."""
+
     def sync_id_sequences(self, conn, last_ids):
         """Move the id sequences of {table name: last id} past the ids assigned (a no-op by default)."""
 
