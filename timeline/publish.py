@@ -18,14 +18,25 @@ PostgreSQL) and writes one self-contained SQLite file:
   downloaded copy against, when it was built, the schema revision and the
   timeline version that built it.
 
-The file is built next to OUT under a temporary name, verified, taken out of
-WAL mode (journal_mode=DELETE), vacuumed and renamed into place with
-os.replace, so a reader sees the old file or the new one, never half of one.
+The file is built next to OUT under a temporary name, checked, taken out of
+WAL mode (journal_mode=DELETE) and renamed into place with os.replace, so a
+reader sees the old file or the new one, never half of one.  It is built set
+by set, not row by row: from a SQLite log the tables are copied by SQL
+(ATTACH, INSERT … SELECT, in one read transaction: one state of the log),
+from PostgreSQL they stream in batches; the plain indexes are made after the
+rows, the search index in one pass, and the reader tables stream through
+Python (their rules are Python's).  The check then rehashes every chain of
+the file (a log tampered with behind the triggers' back is not published),
+in a second process while this one makes the indexes.  The projections are
+the log's own, copied as they are; `timeline verify FILE` checks them
+against a replay too.  Memory stays bounded whatever the size of the log.
+
 Given the same log the rows are the same whichever backend held it: rows are
 copied in primary-key order compared as Python values (code point order,
-which is SQLite's BINARY order), never in the source database's collation.
-Only `publication.built_at` differs between two builds; set
-SOURCE_DATE_EPOCH to pin it for a byte-reproducible file.
+which is SQLite's BINARY order and PostgreSQL's "C" collation), never in the
+source database's own collation.  Only `publication.built_at` differs
+between two builds; set SOURCE_DATE_EPOCH to pin it for a byte-reproducible
+file.
 """
 import datetime as dt
 import functools
@@ -40,7 +51,8 @@ import sqlalchemy as sa
 from . import __version__, chain, database, display, rules, schema, signing, vocabulary
 from .backends import backend_for
 from .errors import TimelineError
-from .loading import head, load_events
+from .loading import head
+from .progress import SILENT
 from .registry import fold
 
 # copied in this order: what a row refers to is copied before it
@@ -146,7 +158,7 @@ EXTRA_SQL = [
 ]
 
 
-def publish(engine, out_path, built_at=None, verify_output=True, force=False, sign=None):
+def publish(engine, out_path, built_at=None, verify_output=True, force=False, sign=None, progress=SILENT):
     """Write the published SQLite file for the log behind `engine` to `out_path`.
 
     Returns a summary dict: path, head_hash, event_count, entity_count,
@@ -169,7 +181,7 @@ def publish(engine, out_path, built_at=None, verify_output=True, force=False, si
     tmp = Path(tmp_name)
     tmp.unlink()  # alembic creates the file itself; we only wanted a unique, hidden name
     try:
-        summary = _build(engine, tmp, built_at, verify_output, sign)
+        summary = _build(engine, tmp, built_at, verify_output, sign, progress or SILENT)
         _finish(tmp)
         os.replace(tmp, out)
         _fsync_dir(out.parent)
@@ -286,39 +298,215 @@ def is_stale(engine, path):
 
 # ---- building ----
 
-def _build(engine, tmp, built_at, verify_output, sign=None):
+BUILD_CACHE_KIB = 128 * 1024  # page cache of the file being built
+
+
+def _build(engine, tmp, built_at, verify_output, sign, progress):
+    checking = readers = None
+    snapshot = backend_for(engine).name == "sqlite" and engine.url.database
+    with progress.task("copying the log", total=None, unit="tables") as task:
+        if snapshot:
+            indexes = _snapshot(engine.url.database, tmp)
+        else:
+            indexes = _copy_streamed(engine, tmp, task)
+    dst = sqlite3.connect(str(tmp), isolation_level=None)
+    try:
+        dst.execute("PRAGMA journal_mode = WAL")  # the checks read it while it is being finished
+        dst.execute("PRAGMA synchronous = OFF")  # a build that fails is thrown away
+        dst.execute(f"PRAGMA cache_size = -{BUILD_CACHE_KIB}")
+        revision = dst.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+        counts = _counts(dst)
+        # the chains rehashed, and the reader tables' rows worked out, by two more processes, while
+        # this one makes the search index
+        if verify_output:
+            checking = _Forked(_chains_problem, tmp)
+        readers = _Forked(_reader_rows, tmp)
+        if snapshot:  # (neither reads those tables)
+            _in_key_order_everywhere(dst)
+        dst.execute("BEGIN")
+        dst.execute("DROP TABLE alembic_version")
+        for statement in HELPER_TABLES_SQL:
+            dst.execute(statement)
+        entities, aliases = (dst.execute(sql).fetchall() for sql in NAME_SQL)
+        dst.executemany("INSERT INTO entity_names (name, entity) VALUES (?, ?)", name_rows(entities, aliases))
+        later = [sql for sql in EXTRA_SQL if "ON state_values" in sql]
+        with progress.task("indexes and the search index", total=len(indexes) + len(EXTRA_SQL), unit="steps") as task:
+            for sql in indexes:
+                dst.execute(sql)
+                task.advance()
+            for statement in EXTRA_SQL:
+                if statement not in later:
+                    dst.execute(statement)
+                    task.advance()
+        with progress.task("reader tables", total=None, unit="rows"):
+            problem = readers.result()
+            readers = None
+            if problem:
+                raise TimelineError(f"could not work out the reader tables: {problem}")
+            _take_reader_rows(dst, tmp)
+            for statement in later:
+                dst.execute(statement)
+        head_hash = dst.execute("SELECT hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        summary = {
+            "head_hash": head_hash[0] if head_hash else _genesis(),
+            "event_count": counts["events"],
+            "entity_count": counts["entities"],
+            "source_count": counts["sources"],
+            **registry_heads_of(dst),
+            "built_at": built_at,
+            "schema_revision": revision,
+            "timeline_version": __version__,
+        }
+        summary["signed_message"] = signing.message(summary)
+        summary["signature"] = signing.sign(summary["signed_message"], sign) if sign else None
+        columns = ", ".join(summary)
+        dst.execute(f"INSERT INTO publication (id, {columns}) VALUES (1, {', '.join(':' + c for c in summary)})",
+                    summary)
+        dst.execute("PRAGMA analysis_limit = 1000")  # statistics from a sample of each index: enough to plan
+        dst.execute("ANALYZE")
+        dst.execute("COMMIT")
+        _schema_in_creation_order(dst)
+        if checking is not None:
+            with progress.task("checking the chains", total=None, unit="events"):
+                problem = checking.result()
+            checking = None
+            if problem:
+                raise TimelineError(f"the published file failed verification: {problem}")
+            _check_record(dst, summary)
+    finally:
+        for forked in (checking, readers):
+            if forked is not None:
+                forked.stop()
+        dst.close()
+        _remove(_side_file(tmp))
+    return summary
+
+
+def _snapshot(path, tmp):
+    """`tmp`: a copy of the SQLite log at `path` as one read transaction saw it (VACUUM INTO: pages
+    copied in order, indexes and all), in WAL mode.  Returns [] (no index left to make)."""
+    src = sqlite3.connect(str(path), isolation_level=None)
+    try:
+        src.execute("VACUUM INTO ?", (str(tmp),))
+    finally:
+        src.close()
+    dst = sqlite3.connect(str(tmp), isolation_level=None)
+    try:
+        dst.execute("PRAGMA journal_mode = WAL")  # the checks read it while it is being finished
+    finally:
+        dst.close()
+    return []
+
+
+def _in_key_order_everywhere(dst):
+    """Rewrite the copied tables whose key is not the rowid in key order (so the file holds them as a copy
+    from any backend does: a SQLite log holds them in the order they were written)."""
+    dst.execute("BEGIN")
+    for table in COPIED_TABLES:
+        order = _in_key_order(table)
+        if not order:
+            continue
+        plain = dst.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                            "AND tbl_name = ?", (table.name,)).fetchall()
+        for name, _ in plain:
+            dst.execute(f'DROP INDEX "{name}"')
+        columns = ", ".join(c.name for c in table.c)
+        dst.execute(f"CREATE TEMP TABLE keyed AS SELECT {columns} FROM main.{table.name}{order}")
+        dst.execute(f"DELETE FROM main.{table.name}")
+        dst.execute(f"INSERT INTO main.{table.name} ({columns}) SELECT {columns} FROM keyed")
+        dst.execute("DROP TABLE keyed")
+        for _, sql in plain:
+            dst.execute(sql)
+    dst.execute("COMMIT")
+
+
+def _copy_streamed(engine, tmp, task):
+    """Copy the tables of a server's log into a new file of the live schema, streamed in batches from
+    one snapshot, in primary-key order as code points compare (the "C" collation), whatever the
+    database's collation; returns the plain indexes left to make once the reader tables are in."""
     out_engine = database.connect(str(tmp), must_exist=False)
     database.upgrade(out_engine)  # the live schema: tables, indexes, triggers, the timeline view
-    # one snapshot for every table, so the projections match the events copied
-    with backend_for(engine).read_snapshot(engine) as src, out_engine.connect() as dst:
-        with dst.begin():
-            revision = database.current_revision(src)
-            counts = {table.name: _copy(src, dst, table) for table in COPIED_TABLES}
-            dst.exec_driver_sql("DROP TABLE alembic_version")
-            _write_helpers(dst)
-            for statement in EXTRA_SQL:
-                dst.exec_driver_sql(statement)
-            head = dst.execute(sa.select(schema.events.c.hash).order_by(schema.events.c.seq.desc()).limit(1)).scalar()
-            summary = {
-                "head_hash": head or _genesis(),
-                "event_count": counts["events"],
-                "entity_count": counts["entities"],
-                "source_count": counts["sources"],
-                **registry_heads(dst),
-                "built_at": built_at,
-                "schema_revision": revision,
-                "timeline_version": __version__,
-            }
-            summary["signed_message"] = signing.message(summary)
-            summary["signature"] = signing.sign(summary["signed_message"], sign) if sign else None
-            columns = ", ".join(summary)
-            dst.execute(sa.text(f"INSERT INTO publication (id, {columns}) "
-                                f"VALUES (1, {', '.join(':' + c for c in summary)})"), summary)
-            dst.exec_driver_sql("ANALYZE")
     out_engine.dispose()
-    if verify_output:
-        _verify(tmp)
-    return summary
+    dst = sqlite3.connect(str(tmp), isolation_level=None)
+    try:
+        dst.execute("PRAGMA synchronous = OFF")
+        dst.execute(f"PRAGMA cache_size = -{BUILD_CACHE_KIB}")
+        indexes = [sql for (sql,) in dst.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN "
+            f"({', '.join(repr(t.name) for t in (schema.events, *schema.PROJECTIONS))}) ORDER BY name")]
+        for sql in indexes:  # made once the rows are in (the same statements)
+            dst.execute(f"DROP INDEX {sql.split(' ON ')[0].split()[-1]}")
+        with backend_for(engine).read_snapshot(engine) as src:
+            dst.execute("BEGIN")
+            dst.execute("UPDATE alembic_version SET version_num = ?", (database.current_revision(src),))
+            for table in COPIED_TABLES:
+                order = [sa.collate(c, "C") if isinstance(c.type, sa.String) else c
+                         for c in table.primary_key.columns]
+                result = src.execute(sa.select(table).order_by(*order)
+                                     .execution_options(stream_results=True, yield_per=CHUNK))
+                sql = (f"INSERT INTO {table.name} ({', '.join(c.name for c in table.c)}) "
+                       f"VALUES ({', '.join('?' * len(table.c))})")
+                for rows in result.partitions(CHUNK):
+                    dst.executemany(sql, [tuple(row) for row in rows])
+                task.advance()
+            dst.execute("COMMIT")
+    finally:
+        dst.close()
+    return indexes
+
+
+@functools.lru_cache(maxsize=1)
+def _created_order():
+    """(type, name) of the indexes, triggers and views of a new timeline database, in the order the
+    migrations create them."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "order.db"
+        engine = database.connect(str(path), must_exist=False)
+        database.upgrade(engine)
+        engine.dispose()
+        conn = sqlite3.connect(str(path))
+        try:
+            return conn.execute("SELECT type, name FROM sqlite_master WHERE sql IS NOT NULL "
+                                "AND type IN ('index', 'trigger', 'view') ORDER BY rowid").fetchall()
+        finally:
+            conn.close()
+
+
+def _schema_in_creation_order(dst):
+    """List the file's indexes, triggers and views in the schema table in the order a new database
+    gets them (then the reader tables' own, in the order made), whatever order the log's history or
+    the build left them in: a dump of the file (sqlite3 iterdump) then reads the same from every
+    backend and every history.  Only the schema table's rows move (through writable_schema): every
+    definition and every page stays as it is."""
+    created = {key: place for place, key in enumerate(_created_order())}
+    rows = dst.execute("SELECT rowid, type, name, tbl_name, rootpage, sql FROM sqlite_master WHERE sql IS NOT NULL "
+                       "AND type IN ('index', 'trigger', 'view') ORDER BY rowid").fetchall()
+    wanted = sorted(rows, key=lambda r: (0, created[r[1], r[2]]) if (r[1], r[2]) in created else (1, r[0]))
+    if wanted == rows:
+        return
+    dst.execute("BEGIN")
+    dst.execute("PRAGMA writable_schema = ON")
+    try:
+        dst.execute("DELETE FROM sqlite_master WHERE sql IS NOT NULL AND type IN ('index', 'trigger', 'view')")
+        dst.executemany("INSERT INTO sqlite_master (type, name, tbl_name, rootpage, sql) VALUES (?, ?, ?, ?, ?)",
+                        [row[1:] for row in wanted])
+        dst.execute("COMMIT")
+    finally:
+        if dst.in_transaction:
+            dst.execute("ROLLBACK")
+        dst.execute("PRAGMA writable_schema = OFF")
+
+
+def _in_key_order(table):
+    """ORDER BY the primary key, unless it is the rowid (a table is read in rowid order anyway)."""
+    pk = list(table.primary_key.columns)
+    if len(pk) == 1 and isinstance(pk[0].type, sa.Integer):
+        return ""
+    return " ORDER BY " + ", ".join(c.name for c in pk)
+
+
+def _counts(dst):
+    return {name: dst.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in ("events", "entities", "sources")}
 
 
 def registry_heads(conn):
@@ -331,18 +519,92 @@ def registry_heads(conn):
     return heads
 
 
-def _copy(src, dst, table):
-    """Copy every row of `table`, in primary-key order compared in Python."""
-    pk = [c.name for c in table.primary_key.columns]
-    rows = [dict(r._mapping) for r in src.execute(sa.select(table))]
-    rows.sort(key=lambda r: tuple(r[name] for name in pk))
-    for start in range(0, len(rows), CHUNK):
-        dst.execute(table.insert(), rows[start:start + CHUNK])
-    return len(rows)
+def registry_heads_of(dst):
+    """registry_heads, from a sqlite3 connection."""
+    heads = {}
+    for name in chain.REGISTRY_TABLES:
+        found = dst.execute(f"SELECT hash FROM {name} ORDER BY id DESC LIMIT 1").fetchone()
+        heads[f"{name}_head"] = found[0] if found else _genesis()
+    return heads
+
+
+# ---- the reader tables: computed from the log, streamed ----
+
+PERIOD_SQL = "SELECT seq, valid_from, valid_to, precision FROM events ORDER BY seq"
+# every event in rules.rank order, by the columns rules.rank compares: its place there is state_values.rank
+RANK_SQL = f"SELECT seq FROM events ORDER BY {', '.join(rules.RANK)}"
+# every event in seq order with the state key and the status its projections hold
+STATE_SQL = (
+    "SELECT e.seq, e.id, e.entity, e.kind, e.attributes, e.counterparty, e.valid_from, e.valid_to, e.precision, "
+    "e.reported_on, e.source_id, st.state_key, COALESCE(st.status, 'current') "
+    "FROM events e LEFT JOIN event_status st ON st.seq = e.seq ORDER BY e.seq")
+SOURCE_KEYS_SQL = "SELECT id, key FROM sources"
+STATE_COLUMNS = ("seq", "event_id", "entity", "key", "value", "display", "amount", "unit", "qualifier", "valid_from",
+                 "valid_to", "precision", "period", "reported_on", "source_key", "status", "rank")
+
+
+def places(seqs):
+    """{seq: place} as an array indexed by seq: each event's place (from 1) in the order `seqs` come."""
+    from array import array
+    seqs = [seq for (seq,) in seqs]
+    found = array("q", bytes(8 * (max(seqs, default=0) + 1)))
+    for place, seq in enumerate(seqs, 1):
+        found[seq] = place
+    return found
+
+
+class _Periods(dict):
+    """display.period of a span, worked out once per span (a log has a few thousand)."""
+
+    def __missing__(self, span):
+        found = self[span] = display.period(*span)
+        return found
+
+
+def period_rows(rows):
+    """event_periods rows (seq, period) from (seq, valid_from, valid_to, precision) rows in seq order."""
+    periods = _Periods()
+    for seq, valid_from, valid_to, precision in rows:
+        yield seq, periods[valid_from, valid_to, precision]
+
+
+def state_rows(rows, vocab, ranks, sources):
+    """state_values rows (tuples in STATE_COLUMNS order), in seq order, from STATE_SQL's rows: the state
+    value every event with a state key sets, standing or not, with its place in rules.rank order
+    (`ranks`, from places(RANK_SQL's rows)); `sources`: {source id: key}."""
+    periods = _Periods()
+    for (seq, event_id, entity, kind, attributes, counterparty, valid_from, valid_to, precision, reported_on,
+         source_id, key, status) in rows:
+        if key is None:
+            continue
+        rank = ranks[seq]
+        source = sources.get(source_id)
+        event = {"seq": seq, "id": event_id, "entity": entity, "kind": kind, "attributes": json.loads(attributes),
+                 "counterparty": counterparty, "valid_from": valid_from, "valid_to": valid_to,
+                 "precision": precision, "reported_on": reported_on, "source": source}
+        value = rules.state_value(event, vocab)
+        row = rules.state_row(event, key, vocab, value)
+        yield (seq, event_id, entity, key, row["value"], display.value(value, vocab), row["amount"], row["unit"],
+               value.get("qualifier") if isinstance(value, dict) else None, valid_from, valid_to, precision,
+               periods[valid_from, valid_to, precision], reported_on, source, status, rank)
+
+
+def name_rows(entities, aliases):
+    """entity_names rows (name, entity), sorted: every key, name and alias folded as registry.fold folds them."""
+    names = set()
+    for key, name in entities:
+        names.update({(fold(key), key), (fold(name), key)})
+    for entity, alias in aliases:
+        names.add((fold(alias), entity))
+    return sorted(names)
+
+
+NAME_SQL = ("SELECT key, name FROM entities", "SELECT entity, alias FROM entity_aliases")
 
 
 def reader_tables(conn):
-    """{table name: rows} of the tables publish adds for readers, computed from the log in `conn`.
+    """{table name: rows} of the tables publish adds for readers, computed from the log in `conn` (a
+    published file): rows as dicts.  Holds them all: for a large file use reader_streams.
 
     - event_periods: each event's period as people write it ("Q2 2025");
     - state_values: the state value every event sets, standing or not, with
@@ -351,44 +613,174 @@ def reader_tables(conn):
     - entity_names: every key, name and alias folded as registry.fold folds
       them (the queries find an entity by `fold_name(:entity)`).
     """
-    events = load_events(conn)
+    return {name: [dict(zip(columns, row)) for row in rows]
+            for name, (columns, rows) in reader_streams(conn).items()}
+
+
+def reader_streams(conn):
+    """{table name: (columns, rows in the order the stored table is compared in)} (see reader_tables);
+    `conn` a SQLAlchemy connection to a SQLite file whose projections agree with its log."""
     vocab = vocabulary.for_connection(conn)
-    status = dict(conn.execute(sa.select(schema.event_status.c.event_id, schema.event_status.c.status)).all())
-    order = {event["seq"]: place for place, event in enumerate(sorted(events, key=rules.rank), 1)}
-    periods, values = [], []
-    for event in events:
-        period = display.period(event["valid_from"], event["valid_to"], event["precision"])
-        periods.append({"seq": event["seq"], "period": period})
-        key = rules.state_key_of(event, vocab)
-        if key is None:
-            continue
-        row = rules.state_row(event, key, vocab)
-        value = json.loads(row["value"])
-        values.append({
-            **row, "display": display.value(value, vocab),
-            "qualifier": value.get("qualifier") if isinstance(value, dict) else None,
-            "period": period, "status": status.get(event["id"], "current"), "rank": order[event["seq"]],
-        })
-    names = set()
-    for key, name in conn.execute(sa.select(schema.entities.c.key, schema.entities.c.name)):
-        names.update({(fold(key), key), (fold(name), key)})
-    for entity, alias in conn.execute(sa.select(schema.entity_aliases.c.entity, schema.entity_aliases.c.alias)):
-        names.add((fold(alias), entity))
+
+    def rows(sql):
+        return conn.exec_driver_sql(sql)
+
+    entities, aliases = (rows(sql).all() for sql in NAME_SQL)
     return {
-        "event_periods": periods,
-        "state_values": values,
-        "entity_names": [{"name": name, "entity": entity} for name, entity in sorted(names)],
+        "event_periods": (("seq", "period"), period_rows(rows(PERIOD_SQL))),
+        "state_values": (STATE_COLUMNS, state_rows(rows(STATE_SQL), vocab, places(rows(RANK_SQL)),
+                                                   dict(rows(SOURCE_KEYS_SQL).all()))),
+        "entity_names": (("name", "entity"), iter(name_rows(entities, aliases))),
     }
 
 
-def _write_helpers(dst):
-    for statement in HELPER_TABLES_SQL:
-        dst.exec_driver_sql(statement)
-    for table, rows in reader_tables(dst).items():
-        if rows:
-            columns = list(rows[0])
-            dst.execute(sa.text(f"INSERT INTO {table} ({', '.join(columns)}) "
-                                f"VALUES ({', '.join(':' + c for c in columns)})"), rows)
+STORED_ORDER = {"event_periods": "seq", "state_values": "seq", "entity_names": "name, entity"}
+
+
+def _reader_rows(path):
+    """Work out the reader tables' rows (event_periods, state_values) of the file at `path` into its side
+    file (_side_file), for _take_reader_rows to copy in.  Returns None, or what went wrong."""
+    src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    side_path = _side_file(path)
+    _remove(side_path)
+    side = sqlite3.connect(str(side_path), isolation_level=None)
+    try:
+        side.execute("PRAGMA journal_mode = OFF")
+        side.execute("PRAGMA synchronous = OFF")
+        side.execute("BEGIN")
+        side.execute("CREATE TABLE event_periods (seq INTEGER PRIMARY KEY, period TEXT)")
+        side.execute(f"CREATE TABLE state_values ({', '.join(STATE_COLUMNS)})")
+        for batch in _batched(period_rows(src.execute(PERIOD_SQL)), CHUNK):
+            side.executemany("INSERT INTO event_periods VALUES (?, ?)", batch)
+        ranks = places(src.execute(RANK_SQL))
+        placeholders = ", ".join("?" * len(STATE_COLUMNS))
+        sources = dict(src.execute(SOURCE_KEYS_SQL).fetchall())
+        for batch in _batched(state_rows(src.execute(STATE_SQL), _vocabulary_of(src), ranks, sources), CHUNK):
+            side.executemany(f"INSERT INTO state_values VALUES ({placeholders})", batch)
+        side.execute("COMMIT")
+    finally:
+        side.close()
+        src.close()
+    return None
+
+
+def _take_reader_rows(dst, tmp):
+    """Copy the reader tables' rows _reader_rows worked out into the file being built (between two of
+    its transactions: a database is attached and detached outside one)."""
+    dst.execute("COMMIT")
+    dst.execute("ATTACH DATABASE ? AS side", (str(_side_file(tmp)),))
+    try:
+        dst.execute("BEGIN")
+        dst.execute("INSERT INTO main.event_periods (seq, period) SELECT seq, period FROM side.event_periods")
+        columns = ", ".join(STATE_COLUMNS)
+        dst.execute(f"INSERT INTO main.state_values ({columns}) SELECT {columns} FROM side.state_values")
+        dst.execute("COMMIT")
+    finally:
+        if dst.in_transaction:
+            dst.execute("ROLLBACK")
+        dst.execute("DETACH DATABASE side")
+    dst.execute("BEGIN")
+
+
+def _side_file(tmp):
+    return Path(f"{tmp}.readers")
+
+
+def _remove(path):
+    for leftover in (path, *(Path(f"{path}{s}") for s in ("-journal", "-wal", "-shm"))):
+        try:
+            leftover.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _vocabulary_of(dst):
+    rows = [dict(zip([d[0] for d in cursor.description], row))
+            for cursor in [dst.execute("SELECT * FROM metrics ORDER BY id")] for row in cursor.fetchall()]
+    return vocabulary.builtin().with_metrics(rows) if rows else vocabulary.builtin()
+
+
+def _batched(rows, size):
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+# ---- work done by other processes while the file is built ----
+
+class _Forked:
+    """`function(path)` run by a forked process (or here, where there is no fork); `result()` waits for
+    what it returns: None, or a problem in words."""
+
+    def __init__(self, function, path):
+        import multiprocessing
+        self.path = str(path)
+        if "fork" not in multiprocessing.get_all_start_methods():
+            self.process, self.verdict = None, function(self.path)
+            return
+        context = multiprocessing.get_context("fork")
+        self.receive, send = context.Pipe(duplex=False)
+        self.process = context.Process(target=_run_in_child, args=(function, self.path, send), daemon=True)
+        self.process.start()
+        send.close()
+
+    def result(self):
+        if self.process is None:
+            return self.verdict
+        try:
+            verdict = self.receive.recv()
+        except EOFError:
+            verdict = "the process doing it ended without a word"
+        self.stop()
+        return verdict
+
+    def stop(self):
+        if self.process is not None:
+            if self.process.is_alive():
+                self.process.terminate()
+            self.process.join()
+            self.receive.close()
+            self.process = None
+
+
+def _run_in_child(function, path, send):
+    try:
+        verdict = function(path)
+    except BaseException as error:  # noqa: BLE001 - said to the parent, which fails the publish
+        verdict = f"{function.__name__} failed: {error!r}"
+    try:
+        send.send(verdict)
+        send.close()
+    finally:
+        os._exit(0)
+
+
+def _chains_problem(path):
+    """None if every chain of the SQLite file at `path` verifies (events, then the registry), else why not."""
+    from . import verify
+    engine = database.connect(str(path))
+    try:
+        with engine.connect() as conn:
+            verdict = verify.verify_chain(conn)
+            if verdict.ok:
+                verdict = verify.verify_registry(conn, verdict)
+        return None if verdict.ok else verdict.message()
+    finally:
+        engine.dispose()
+
+
+def _check_record(dst, summary):
+    """The publication record says what the file holds (its counts and heads, read again)."""
+    found = {**_counts(dst), **registry_heads_of(dst)}
+    expected = {"events": summary["event_count"], "entities": summary["entity_count"],
+                "sources": summary["source_count"], **{k: summary[k] for k in found if k.endswith("_head")}}
+    if found != expected:
+        raise TimelineError("the published file failed verification: it does not hold what its record says")
 
 
 # ---- what `timeline verify` checks a published file against ----
@@ -436,26 +828,18 @@ def search_index_problem(conn):
     return None
 
 
-def _verify(path):
-    from . import verify
-
-    engine = database.connect(str(path))
-    with engine.connect() as conn:
-        verdict = verify.verify(conn)
-    if not verdict.ok:
-        raise TimelineError(f"the published file failed verification: {verdict.message()}")
-
-
 def _finish(path):
-    """Checkpoint, leave WAL mode, vacuum: one self-contained file."""
+    """Checkpoint, leave WAL mode, vacuum if pages were freed: one self-contained file."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         mode = conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
         if mode.lower() != "delete":
             raise TimelineError(f"could not take {path} out of {mode} mode")
-        conn.execute("VACUUM")
-        problem = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        free, pages = (conn.execute(f"PRAGMA {name}").fetchone()[0] for name in ("freelist_count", "page_count"))
+        if free > pages // 50:  # the file was written once, tables then indexes: little to win
+            conn.execute("VACUUM")
+        problem = conn.execute("PRAGMA quick_check").fetchone()[0]
         if problem != "ok":
             raise TimelineError(f"the published file is damaged: {problem}")
     finally:
