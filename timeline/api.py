@@ -289,32 +289,44 @@ class Timeline:
         with self._read() as conn:
             return curation.status(conn, paths)
 
-    def verify(self, expect_head=None):
+    def verify(self, expect_head=None, progress=None):
         """Check every hash chain and that the projections equal a replay; returns a Verdict.
 
         `expect_head`: the event chain head the log must end with (catches a log cut short)."""
-        with self._read() as conn:
-            return verifying.verify(conn, expect_head=expect_head)
+        with self.backend.read_snapshot(self.engine) as conn:
+            return verifying.verify(conn, expect_head=expect_head, progress=progress)
 
     @staticmethod
-    def verify_file(path, expect_head=None, key=None):
+    def verify_file(path, expect_head=None, key=None, progress=None):
         """Verify a database file or URL that need not be a live log (a published file); `key`: the
         OpenSSH public key a published file must be signed by."""
         with database.connect(path).connect() as conn:
-            return verifying.verify(conn, expect_head=expect_head, key=key)
+            return verifying.verify(conn, expect_head=expect_head, key=key, progress=progress)
 
     def export(self, format="jsonl"):
         """The whole log as text: JSON Lines (re-importable) or CSV (events only)."""
-        with self.backend.read_snapshot(self.engine) as conn:
-            records = queries.export_records(conn)
-        return bundles.to_jsonl(records) if format == "jsonl" else bundles.to_csv(records)
+        return "".join(self.export_chunks(format))
+
+    def export_chunks(self, format="jsonl", progress=None):
+        """The whole log as text (see `export`), a piece at a time, from one snapshot: what `timeline
+        export` writes, for a log of any size."""
+        progress = progress or SILENT
+        with self.backend.read_snapshot(self.engine) as conn, \
+                progress.task("exporting", total=self._count_events(conn), unit="events") as task:
+            records = _counted(queries.export_records(conn, stream=True), task)
+            yield from bundles.jsonl_lines(records) if format == "jsonl" else bundles.csv_chunks(records)
+
+    @staticmethod
+    def _count_events(conn):
+        from .loading import head
+        return head(conn)[0]
 
     def write_back(self, directory, force=False):
         """Write the whole log into `directory` (events/) as YAML bundles; returns curation.WrittenBack."""
         with self.backend.read_snapshot(self.engine) as conn:
             return curation.write_back(conn, directory, force)
 
-    def publish(self, out, force=False, if_stale=False, sign=None):
+    def publish(self, out, force=False, if_stale=False, sign=None, progress=None):
         """Write the published SQLite file to `out`; returns a Publication.
 
         `if_stale`: do nothing (return None) when `out` already publishes
@@ -324,12 +336,12 @@ class Timeline:
         from . import publish as publishing
         if if_stale and not publishing.is_stale(self.engine, out):
             return None
-        return Publication(**publishing.publish(self.engine, out, force=force, sign=sign))
+        return Publication(**publishing.publish(self.engine, out, force=force, sign=sign, progress=progress))
 
-    def copy_to(self, db):
+    def copy_to(self, db, progress=None):
         """Copy the whole log into the new or empty database `db` and verify it there."""
         from .transfer import copy_log
-        return copy_log(self.engine, database.connect(db, must_exist=False))
+        return copy_log(self.engine, database.connect(db, must_exist=False), progress=progress)
 
     def draft(self, document, source_key, **options):
         """Draft a bundle from a document file, finding entities through this registry."""
@@ -337,6 +349,19 @@ class Timeline:
         with self._read() as conn:
             index = drafting.EntityIndex([entity.to_dict() for entity in queries.entities(conn)])
         return drafting.draft_file(document, source_key=source_key, index=index, **options)
+
+
+def _counted(records, task):
+    """`records`, advancing `task` by the events among them, a thousand at a time."""
+    count = 0
+    for record in records:
+        if record["record"] == "event":
+            count += 1
+            if count == 1000:
+                task.advance(count)
+                count = 0
+        yield record
+    task.advance(count)
 
 
 def _attributes(vocab, options, kind):

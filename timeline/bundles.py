@@ -460,20 +460,37 @@ def export_records(entities, aliases, metrics, sources, events):
 
 
 def to_jsonl(records):
-    return "".join(canonical_json(record) + "\n" for record in records)
+    return "".join(jsonl_lines(records))
+
+
+def jsonl_lines(records):
+    """The JSON Lines export of `records`, a line at a time."""
+    for record in records:
+        yield canonical_json(record) + "\n"
 
 
 CSV_FIELDS = tuple(f for f in EXPORT_FIELDS if f != "source") + ("source_key", "source_title", "source_url")
 
 
 def to_csv(records):
+    return "".join(csv_chunks(records))
+
+
+def csv_chunks(records, rows=1000):
+    """The CSV export of `records` (events only), `rows` lines a chunk."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore")
     writer.writeheader()
+    count = 0
     for record in records:
         if record["record"] != "event":
             continue
         writer.writerow({**record, "attributes": canonical_json(record["attributes"]),
                          "source_key": record["source"]["key"], "source_title": record["source"]["title"],
                          "source_url": record["source"]["url"]})
-    return out.getvalue()
+        count += 1
+        if count % rows == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()

@@ -75,6 +75,17 @@ def _timeline(ctx):
     return Timeline.open(ctx.obj["db"])
 
 
+def quiet_option(command):
+    """--quiet, for commands that show a progress bar (on a terminal: stderr) while they work."""
+    return click.option("--quiet", "-q", is_flag=True,
+                        help="No progress bar (there is none when stderr is not a terminal).")(command)
+
+
+def _progress(quiet):
+    from .progress import bar
+    return bar(quiet)
+
+
 def _print_json(value):
     _echo(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False))
 
@@ -111,10 +122,11 @@ def init(ctx):
 
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
+@quiet_option
 @click.pass_context
-def import_(ctx, paths):
+def import_(ctx, paths, quiet):
     """Import YAML bundles and JSON Lines exports (files or directories), in one transaction."""
-    _echo(_timeline(ctx).import_paths(paths).summary())
+    _echo(_timeline(ctx).import_paths(paths, progress=_progress(quiet)).summary())
 
 
 def _new_source(source_key, url, title, published_on, publisher):
@@ -313,10 +325,11 @@ def compare(ctx, entity_name, as_json):
 
 
 @cli.command()
+@quiet_option
 @click.pass_context
-def rebuild(ctx):
+def rebuild(ctx, quiet):
     """Replay the log into fresh projections."""
-    _echo(f"rebuilt projections from {_timeline(ctx).rebuild()} events")
+    _echo(f"rebuilt projections from {_timeline(ctx).rebuild(progress=_progress(quiet))} events")
 
 
 # ---- reading ----
@@ -498,15 +511,17 @@ def parse_date(text, base, fiscal_year_end, as_json):
 @click.option("--expect-head", metavar="HASH", help="The chain head the log must end at (catches a log cut short).")
 @click.option("--key", type=click.Path(dir_okay=False), help="OpenSSH public key (ssh-ed25519) the published file "
                                                             "must be signed by.")
+@quiet_option
 @click.pass_context
-def verify_(ctx, db, expect_head, key):
+def verify_(ctx, db, expect_head, key, quiet):
     """Check every hash chain, the projections and (for a published file) its record, schema, index and
     reader tables, in the database or in DB."""
     from .api import Timeline
+    progress = _progress(quiet)
     if db or key:
-        verdict = Timeline.verify_file(db or ctx.obj["db"], expect_head=expect_head, key=key)
+        verdict = Timeline.verify_file(db or ctx.obj["db"], expect_head=expect_head, key=key, progress=progress)
     else:
-        verdict = _timeline(ctx).verify(expect_head=expect_head)
+        verdict = _timeline(ctx).verify(expect_head=expect_head, progress=progress)
     if not verdict.ok:
         raise TimelineError(verdict.message())
     _echo(verdict.message())
@@ -519,8 +534,9 @@ def verify_(ctx, db, expect_head, key):
               help="Write the log into this folder (events/) as YAML bundles instead: the form to review and commit.")
 @click.option("--force", is_flag=True, help="Overwrite an existing output file; with --bundles, write over bundles "
                                             "that hold events the database lacks.")
+@quiet_option
 @click.pass_context
-def export(ctx, fmt, output, bundles_dir, force):
+def export(ctx, fmt, output, bundles_dir, force, quiet):
     """Write the whole log: JSON Lines (re-importable), CSV (events only), or YAML bundles (--bundles events/)."""
     from . import output as outputs
     if bundles_dir:
@@ -530,24 +546,28 @@ def export(ctx, fmt, output, bundles_dir, force):
         return
     if output:
         outputs.check_writable(output, force)
-    text = _timeline(ctx).export(fmt)
+    # written as it is read, so an export of any size never exists in memory whole
+    chunks = _timeline(ctx).export_chunks(fmt, progress=_progress(quiet) if output else None)
     if output:
-        outputs.write_text(output, text, force)
+        outputs.write_chunks(output, chunks, force)
     elif sys.stdout.isatty():
-        _echo(text, nl=False)
+        for chunk in chunks:
+            _echo(chunk, nl=False)
     else:
-        click.echo(text, nl=False)  # data for a file or a pipe: exactly as stored
+        for chunk in chunks:
+            click.echo(chunk, nl=False)  # data for a file or a pipe: exactly as stored
 
 
 @cli.command("copy")
 @click.option("--from", "from_db", metavar="URL", help="Database to copy from (default: --db).")
 @click.option("--to", "to_db", metavar="URL", required=True,
               help="Database to copy into: new or empty; initialised if needed.")
+@quiet_option
 @click.pass_context
-def copy_(ctx, from_db, to_db):
+def copy_(ctx, from_db, to_db, quiet):
     """Copy the whole log between databases (SQLite <-> PostgreSQL), hashes and all, and verify it."""
     from .api import Timeline
-    _echo(Timeline.open(from_db or ctx.obj["db"]).copy_to(to_db).summary())
+    _echo(Timeline.open(from_db or ctx.obj["db"]).copy_to(to_db, progress=_progress(quiet)).summary())
 
 
 @cli.command("check-quotes")
@@ -571,10 +591,11 @@ def check_quotes_(paths, documents):
 @click.option("--force", is_flag=True, help="Replace OUT even if it is not a file timeline published (never the live database).")
 @click.option("--sign", type=click.Path(dir_okay=False), metavar="KEY",
               help="Sign the publication with this Ed25519 OpenSSH private key (ssh-keygen -t ed25519).")
+@quiet_option
 @click.pass_context
-def publish(ctx, out, force, sign):
+def publish(ctx, out, force, sign, quiet):
     """Write OUT.db: a read-only SQLite copy of the log for Datasette and for download."""
-    published = _timeline(ctx).publish(out, force=force, sign=sign)
+    published = _timeline(ctx).publish(out, force=force, sign=sign, progress=_progress(quiet))
     _echo(f"published {published.event_count} events, {published.entity_count} entities, "
                f"{published.source_count} sources to {published.path} (chain head {published.head_hash})")
 

@@ -31,6 +31,12 @@ def check_writable(path, force=False):
 
 def write_text(path, text, force=False, make_parents=False):
     """Write `text` to `path` atomically, after check_writable."""
+    write_chunks(path, [text], force, make_parents)
+
+
+def write_chunks(path, chunks, force=False, make_parents=False):
+    """Write the text `chunks` (any iterable, read as it is written) to `path` atomically, after
+    check_writable: an export of any size never has to exist in memory whole."""
     path = Path(path)
     check_writable(path, force)
     tmp = None
@@ -39,7 +45,8 @@ def write_text(path, text, force=False, make_parents=False):
             path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+            for chunk in chunks:
+                handle.write(chunk)
         os.chmod(tmp, 0o666 & ~_umask())  # what open() would have given, not mkstemp's 0600
         os.replace(tmp, path)
         tmp = None

@@ -42,6 +42,7 @@ import datetime as dt
 import functools
 import json
 import os
+import re
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -362,10 +363,13 @@ def _build(engine, tmp, built_at, verify_output, sign, progress):
         columns = ", ".join(summary)
         dst.execute(f"INSERT INTO publication (id, {columns}) VALUES (1, {', '.join(':' + c for c in summary)})",
                     summary)
-        dst.execute("PRAGMA analysis_limit = 1000")  # statistics from a sample of each index: enough to plan
-        dst.execute("ANALYZE")
         dst.execute("COMMIT")
         _schema_in_creation_order(dst)
+        dst.close()  # (its idea of the schema is of before the reordering)
+        dst = sqlite3.connect(str(tmp), isolation_level=None)
+        dst.execute("PRAGMA synchronous = OFF")
+        dst.execute(f"PRAGMA cache_size = -{BUILD_CACHE_KIB}")
+        dst.execute("ANALYZE")  # every index read in full: the same statistics whatever built the file
         if checking is not None:
             with progress.task("checking the chains", total=None, unit="events"):
                 problem = checking.result()
@@ -473,15 +477,25 @@ def _created_order():
 
 
 def _schema_in_creation_order(dst):
-    """List the file's indexes, triggers and views in the schema table in the order a new database
-    gets them (then the reader tables' own, in the order made), whatever order the log's history or
-    the build left them in: a dump of the file (sqlite3 iterdump) then reads the same from every
-    backend and every history.  Only the schema table's rows move (through writable_schema): every
-    definition and every page stays as it is."""
+    """List the file's indexes, triggers and views in the schema table as VACUUM lists those of a file
+    built from a new database: the indexes, then the triggers and views, each in the order they are
+    made (a new database's first, then the reader tables' own), whatever order the log's history or
+    this build left them in.  A dump of the file (sqlite3 iterdump) then reads the same from every
+    backend and every history, as it did when every publication was vacuumed.  Only the schema
+    table's rows move (through writable_schema): every definition and every page stays as it is."""
     created = {key: place for place, key in enumerate(_created_order())}
+    extra = {re.search(r"CREATE (?:UNIQUE |VIRTUAL )?(?:INDEX|VIEW|TABLE|TRIGGER) (\w+)", sql).group(1): place
+             for place, sql in enumerate(HELPER_TABLES_SQL + EXTRA_SQL) if sql.lstrip().startswith("CREATE")}
+
+    def place(row):
+        if (row[1], row[2]) in created:
+            made = (0, created[row[1], row[2]])
+        else:
+            made = (1, extra.get(row[2], len(extra)), row[0])
+        return (row[1] != "index", *made)
     rows = dst.execute("SELECT rowid, type, name, tbl_name, rootpage, sql FROM sqlite_master WHERE sql IS NOT NULL "
                        "AND type IN ('index', 'trigger', 'view') ORDER BY rowid").fetchall()
-    wanted = sorted(rows, key=lambda r: (0, created[r[1], r[2]]) if (r[1], r[2]) in created else (1, r[0]))
+    wanted = sorted(rows, key=place)
     if wanted == rows:
         return
     dst.execute("BEGIN")

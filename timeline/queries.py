@@ -204,8 +204,9 @@ def event_kind(conn, event_id):
     return conn.execute(sa.select(schema.events.c.kind).where(schema.events.c.id == event_id)).scalar()
 
 
-def export_records(conn):
-    """The whole log as export records (bundles.export_records), in seq order."""
+def export_records(conn, stream=False):
+    """The whole log as export records (bundles.export_records), in seq order: a list, or with
+    `stream` an iterator that reads the events as it goes (a log of any size)."""
     from .bundles import export_records as records
 
     aliases = {}
@@ -214,5 +215,9 @@ def export_records(conn):
     entity_rows = [dict(r._mapping) for r in conn.execute(sa.select(schema.entities).order_by(schema.entities.c.id))]
     metric_rows = [dict(r._mapping) for r in conn.execute(sa.select(schema.metrics).order_by(schema.metrics.c.id))]
     source_rows = [dict(r._mapping) for r in conn.execute(sa.select(schema.sources).order_by(schema.sources.c.id))]
-    event_rows = (dict(r._mapping) for r in conn.execute(sa.select(schema.events).order_by(schema.events.c.seq)))
-    return list(records(entity_rows, aliases, metric_rows, source_rows, event_rows))
+    query = sa.select(schema.events).order_by(schema.events.c.seq)
+    if stream:
+        query = query.execution_options(stream_results=True, yield_per=5000)
+    event_rows = (dict(r._mapping) for r in conn.execute(query))
+    found = records(entity_rows, aliases, metric_rows, source_rows, event_rows)
+    return found if stream else list(found)

@@ -25,8 +25,9 @@ import sqlalchemy as sa
 from . import database, projections, schema, verify
 from .backends import backend_for
 from .errors import TimelineError
+from .progress import SILENT
 
-BATCH = 1000
+BATCH = 5000
 # in foreign-key order: aliases and events name entities, events cite sources
 ORDER = (schema.entities, schema.entity_aliases, schema.sources, schema.events)
 ORDER_BY = {"events": "seq"}
@@ -43,24 +44,31 @@ class Copied:
         return f"copied {counts}; {self.verdict.message()}"
 
 
-def copy_log(from_engine, to_engine):
+def copy_log(from_engine, to_engine, progress=None):
     """Copy the whole log of `from_engine` into the empty `to_engine`; returns Copied."""
+    progress = progress or SILENT
     database.check(from_engine)
     if backend_for(from_engine).same_database(from_engine.url, to_engine.url):
         raise TimelineError("cannot copy a database onto itself")
     database.upgrade(to_engine)
     target_backend = backend_for(to_engine)
     with backend_for(from_engine).read_snapshot(from_engine) as source:
-        expected = verify.verify_chain(source)
+        expected = verify.verify_chain(source, progress)
         if not expected.ok:
             raise TimelineError(f"the source log is broken, nothing was copied: {expected.message()}")
         with target_backend.write_transaction(to_engine) as target:
             _refuse_non_empty(target, to_engine)
-            counts = {table.name: _copy_table(source, target, table) for table in ORDER}
+            target_backend.prepare_bulk_load(target, expected.events)
+            with progress.task("copying", total=expected.events, unit="events") as task:
+                counts = {}
+                for table in ORDER:
+                    counts[table.name] = _copy_table(source, target, table)
+                    if table is schema.events:
+                        task.advance(counts[table.name])
             target_backend.sync_id_sequences(target, {table.name: _max_id(target, table)
                                                       for table in ORDER if "id" in table.c and table.name != "events"})
-            projections.rebuild(target)
-            arrived = verify.verify(target)
+            projections.rebuild(target, progress=progress)
+            arrived = verify.verify(target, progress=progress)
             if not arrived.ok:
                 raise TimelineError(f"the copy does not verify, nothing was written: {arrived.message()}")
             if (arrived.events, arrived.head) != (expected.events, expected.head):
@@ -82,11 +90,10 @@ def _refuse_non_empty(conn, engine):
 
 def _copy_table(source, target, table):
     order = table.c[ORDER_BY.get(table.name, "id")]
-    result = source.execution_options(stream_results=True, yield_per=BATCH).execute(
-        sa.select(table).order_by(order))
-    count = 0
+    result = source.execute(sa.select(table).order_by(order).execution_options(stream_results=True, yield_per=BATCH))
+    count, backend = 0, backend_for(target)
     for rows in result.partitions(BATCH):
-        target.execute(table.insert(), [dict(row._mapping) for row in rows])
+        backend.insert_many(target, table, [tuple(row) for row in rows])
         count += len(rows)
     return count
 
