@@ -80,10 +80,17 @@ def test_entity_index_lists_entities_and_the_publication(ds, site):
     head = sqlite3.connect(site[1]).execute("SELECT head_hash FROM publication").fetchone()[0]
     assert head in page
     assert 'href="/timeline.db"' in page
-    assert 'href="/timeline/newest_events.atom"' in page
+    assert 'href="/-/timeline.atom"' in page and 'href="/-/timeline.json"' in page
     for name in CANNED:
         assert f'href="/timeline/{name}"' in page
-    assert 'action="/timeline/timeline"' in page  # the search box
+    assert 'action="/-/timeline/-/search"' in page  # the search box
+    nova = page.split('<code>nova</code>', 1)[1].split("</tr>", 1)[0]
+    assert ">2024–2025<" in nova  # the years its facts span
+
+
+def section(page, key):
+    """The HTML of one state section of an entity page."""
+    return page.split(f'id="state-{key}"', 1)[1].split("</section>", 1)[0]
 
 
 def test_entity_page_shows_state_charts_relationships_and_timeline(ds):
@@ -91,24 +98,33 @@ def test_entity_page_shows_state_charts_relationships_and_timeline(ds):
     text = text_of(page)
     assert "<h1>Nova Motors Inc.</h1>" in page
     assert "诺瓦汽车" in page and 'href="/-/timeline/nova-cockpit"' in page  # aliases, children
-    # state now: the correction stands, headquarters moved
-    assert "156,100,000 USD" in text and "Singapore" in text
+    # state now, in sections with the vocabulary's labels: the correction stands, headquarters moved
+    financials = text_of(section(page, "financials"))
+    assert "Revenue (quarterly)" in financials and "156,100,000 USD" in financials and "revenue/quarter" not in financials
+    assert "Singapore" in text_of(section(page, "facilities")) and "Headquarters" in text_of(section(page, "facilities"))
+    assert "Shipments (quarterly)" in text_of(section(page, "operations"))
     # dates at their precision
     for label in ("Q3 2024", "Q4 2024", "Q1 2025", "Q2 2025", "Jan 2024", "Apr 2025", "2025-09-08"):
         assert f">{label}</time>" in page, label
     assert ">2025-04-01</time>" not in page
-    # a server-drawn chart of quarterly revenue with its values
-    assert "<svg" in page and "Revenue (USD, quarterly)" in page
+    # a server-drawn chart of quarterly revenue with its values, its unit and the latest value
+    assert "<svg" in page and "Revenue — USD, quarterly" in page
     for value in ("120M", "140M", "150M", "156.1M"):
-        assert f">{value}</text>" in page
+        assert f">{value}</text>" in page, value
+    assert "Latest, Q2 2025: 156,100,000 USD" in page
     assert "<script" not in page.split("<svg", 1)[1].split("</svg>", 1)[0]
-    # relationships: the investment stands, the retracted partnership does not
-    relationships = page.split('id="relationships"', 1)[1].split("</section>", 1)[0]
+    # relationships: the investment stands, the retracted partnership does not; names link
+    relationships = section(page, "relationships")
     assert "Orbit Capital" in relationships and "investee" in relationships and "partner" not in relationships
+    assert 'href="/-/timeline/orbit"' in relationships
     # sources: the document and its row page
     assert 'href="https://example.com/nova-q2-2025"' in page
     assert 'href="/timeline/sources/1"' in page and 'href="/timeline/sources/2"' in page
     assert 'href="/timeline/events/4"' in page  # each event's row page
+    # the visual timeline, the statement, the feed and the JSON are linked
+    assert 'id="visual"' in page and 'href="/-/timeline/nova/timeline.svg"' in page
+    for href in ("/-/timeline/nova/statement", "/-/timeline/nova/changes", "/-/timeline/nova.atom", "/-/timeline/nova.json"):
+        assert f'href="{href}"' in page, href
 
 
 def test_corrections_and_retractions_are_visible_and_linked(ds):
@@ -128,7 +144,7 @@ def test_corrections_and_retractions_are_visible_and_linked(ds):
 
 def test_as_of_shows_the_state_on_that_date(ds):
     page = html(ds, "/-/timeline/nova?as_of=2024-12-31")
-    state = text_of(page).split("State", 1)[1].split("Metrics", 1)[0]
+    state = text_of(page.split('id="state"', 1)[1].split('id="metrics"', 1)[0])
     assert "Shanghai" in state and "Singapore" not in state
     assert "140,000,000 USD" in state and "Q4 2024" in state
     assert 'value="2024-12-31"' in page
@@ -137,42 +153,60 @@ def test_as_of_shows_the_state_on_that_date(ds):
 
 def test_known_at_shows_what_was_said_then(ds):
     page = html(ds, "/-/timeline/nova?known_at=2025-09-30")
-    text = text_of(page)
-    state = text.split("State", 1)[1].split("Metrics", 1)[0]
+    state = text_of(page.split('id="state"', 1)[1].split('id="metrics"', 1)[0])
     assert "155,600,000 USD" in state and "156,100,000" not in state
     assert 'id="event-12"' not in page and 'id="event-13"' not in page  # reported later
     partnership = page.split('id="event-10"', 1)[1].split("</li>", 1)[0]
     assert "Retracted" not in partnership  # the retraction came later
-    relationships = page.split('id="relationships"', 1)[1].split("</section>", 1)[0]
-    assert "partner" in relationships
+    assert "partner" in section(page, "relationships")
     assert ">155.6M</text>" in page and ">156.1M</text>" not in page
 
 
 def test_entity_page_state_is_queries_state(site):
+    """Every state key queries.state gives is on the page, with its winning event, in a section
+    (relationships from the standing relationship events)."""
     _, out = site
     engine = sa.create_engine(f"sqlite:///{out}")
     with engine.connect() as conn:
         for as_of, known_at in ((None, None), ("2025-01-15", None), (None, "2025-09-30"), ("2025-06-30", "2025-10-15")):
             page = pages.entity_page(conn, "nova", as_of, known_at)
             expected = queries.state(conn, "nova", as_of=as_of, known_at=known_at).to_dict()["state"]
-            assert [r["key"] for r in page["state"]] == list(expected)
-            assert [r["event"] for r in page["state"]] == [e["event"] for e in expected.values()]
+            shown = {key: {e["id"] for e in row["events"]} for s in page["sections"] for row in s["rows"] for key in row["keys"]}
+            assert set(shown) == set(expected), (as_of, known_at)
+            for key, entry in expected.items():
+                assert entry["event"] in shown[key], (key, as_of, known_at)
     engine.dispose()
 
 
-def test_long_timelines_are_cut_to_the_newest(site):
+def test_long_timelines_are_paged(site):
     engine = sa.create_engine(f"sqlite:///{site[1]}")
     with engine.connect() as conn:
-        page = pages.entity_page(conn, "nova", limit=5)
+        first = pages.entity_page(conn, "nova", page_size=5)["events"]
+        last = pages.entity_page(conn, "nova", page=3, page_size=5)["events"]
+        oldest = pages.entity_page(conn, "nova", order="oldest", page_size=5)["events"]
+        with pytest.raises(pages.BadRequest, match="3 pages"):
+            pages.entity_page(conn, "nova", page=4, page_size=5)
     engine.dispose()
-    assert page["timeline_total"] == 13 and len(page["timeline"]) == 5
-    assert [e["valid_from"] for e in page["timeline"]] == sorted(e["valid_from"] for e in page["timeline"])
-    assert page["timeline"][-1]["event_id"] == "nova/2025-09-08/escaping"  # the newest is kept
+    assert (first["total"], first["pages"], len(first["items"]), len(last["items"])) == (13, 3, 5, 3)
+    dates = [e["valid_from"] for e in first["items"]]
+    assert dates == sorted(dates, reverse=True)  # newest first
+    assert first["items"][0]["event_id"] in ("nova/2025-09-08/escaping",)
+    assert oldest["items"][0]["event_id"] == "nova/2024-01/headquarters"
+    assert [g["year"] for g in first["years"]] == ["2025"]
 
 
 def test_bad_dates_unknown_entities_and_aliases(ds):
     bad = html(ds, "/-/timeline/nova?as_of=2025-13-45", status=400)
     assert "as of:" in bad and "2025-13-45" in bad
+    for path, words in (("/-/timeline/nova?page=0", "page"), ("/-/timeline/nova?page=abc", "page"),
+                        ("/-/timeline/nova?page=99", "page of events"), ("/-/timeline/nova?kind=lanch", "unknown kind"),
+                        ("/-/timeline/nova?year=20x5", "year"), ("/-/timeline/nova?from_year=2026&to_year=2024", "after"),
+                        ("/-/timeline/nova?order=sideways", "order"), ("/-/timeline/nova?size=100000", "size"),
+                        ("/-/timeline/nova/changes?from=2025-10-15&to=2025-09-01", "before"),
+                        ("/-/timeline/nova/changes?from=yesterday", "from"), ("/-/timeline/nova/statement?known_at=x", "known at"),
+                        ("/-/timeline/nova/timeline.svg?to_year=99999", "to year"), ("/-/timeline/-/search?q=x&page=-1", "page")):
+        assert words in html(ds, path, status=400), path
+    assert "unknown kind" in get(ds, "/-/timeline/nova.json?kind=lanch").json()["error"]
     html(ds, "/-/timeline/no-such-company", status=404)
     for name in ("NOVA", "Nova~20Motors", "%E8%AF%BA%E7%93%A6%E6%B1%BD%E8%BD%A6"):
         response = get(ds, f"/-/timeline/{name}?as_of=2025-01-15")
@@ -326,21 +360,53 @@ def test_search_query(ds):
 
 # ---- the feed and the download ----
 
-def test_atom_feed_of_newest_events(ds):
+ATOM = {"atom": "http://www.w3.org/2005/Atom"}
+
+
+def test_atom_feed_of_newest_events(ds, site):
     response = get(ds, "/timeline/newest_events.atom")
     assert response.status_code == 200 and "xml" in response.headers["content-type"]
-    ns = {"atom": "http://www.w3.org/2005/Atom"}
     feed = ET.fromstring(response.content)
-    assert feed.find("atom:title", ns).text == "Newest events"
-    entries = feed.findall("atom:entry", ns)
+    assert feed.find("atom:title", ATOM).text == "Newest events"
+    entries = feed.findall("atom:entry", ATOM)
     assert len(entries) == 13
-    titles = [e.find("atom:title", ns).text for e in entries]
+    titles = [e.find("atom:title", ATOM).text for e in entries]
     assert "Nova Motors Inc. (Q2 2025): Nova restated Q2 2025 revenue as US$156.1 million." in titles
-    escaping = next(e for e in entries if "escaping" in e.find("atom:title", ns).text)
-    assert escaping.find("atom:content", ns).get("type") == "text"
-    assert SCRIPT_SUMMARY in escaping.find("atom:content", ns).text  # text, escaped in the XML
+    escaping = next(e for e in entries if "escaping" in e.find("atom:title", ATOM).text)
+    assert escaping.find("atom:content", ATOM).get("type") == "text"
+    assert SCRIPT_SUMMARY in escaping.find("atom:content", ATOM).text  # text, escaped in the XML
     assert b"<script>" not in response.content
-    assert {e.find("atom:link", ns).get("href") for e in entries} == {f"events/{n}" for n in range(1, 14)}
+    # absolute links (through the redirect that knows the database's name) and ids the site's own feed shares
+    links = {e.find("atom:link", ATOM).get("href") for e in entries}
+    assert links == {f"http://localhost/-/timeline/-/events/{n}" for n in range(1, 14)}
+    assert get(ds, "/-/timeline/-/events/4").headers["location"] == "/timeline/events/4"
+    ids = [e.find("atom:id", ATOM).text for e in entries]
+    own = ET.fromstring(get(ds, "/-/timeline.atom").content)
+    assert ids == [e.find("atom:id", ATOM).text for e in own.findall("atom:entry", ATOM)]
+    assert all(re.fullmatch(r"tag:timeline,\d{4}:event/[a-z0-9./@~+-]+/[0-9a-f]{16}", i) for i in ids), ids
+
+
+def test_entity_feed_has_absolute_links_real_times_and_ids_that_survive_a_rebuild(ds, site, tmp_path):
+    response = get(ds, "/-/timeline/nova.atom")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/atom+xml")
+    feed = ET.fromstring(response.content)
+    assert feed.find("atom:link[@rel='self']", ATOM).get("href") == "http://localhost/-/timeline/nova.atom"
+    entries = feed.findall("atom:entry", ATOM)
+    assert len(entries) == 13
+    recorded = dict(sqlite3.connect(site[1]).execute("SELECT id, recorded_at FROM events").fetchall())
+    for entry in entries:
+        event_id = entry.find("atom:id", ATOM).text.split(":event/", 1)[1].rsplit("/", 1)[0]
+        assert entry.find("atom:updated", ATOM).text == recorded[event_id][:19] + "Z"
+        assert entry.find("atom:link", ATOM).get("href").startswith("http://localhost/timeline/events/")
+    orbit = ET.fromstring(get(ds, "/-/timeline/orbit.atom").content)
+    assert len(orbit.findall("atom:entry", ATOM)) == 2  # as counterparty
+    assert get(ds, "/-/timeline/NOVA.atom").headers["location"] == "/-/timeline/nova.atom"
+    assert get(ds, "/-/timeline/nobody.atom").status_code == 404
+    # the same log built again (new recorded_at, new chain hashes): the same ids
+    again = server.datasette_for(publish_log(build_log(tmp_path), tmp_path / "timeline.db"), METADATA)
+    rebuilt = ET.fromstring(get(again, "/-/timeline/nova.atom").content)
+    assert [e.find("atom:id", ATOM).text for e in rebuilt.findall("atom:entry", ATOM)] == \
+        [e.find("atom:id", ATOM).text for e in entries]
 
 
 def test_download_is_the_published_file_and_verifies(ds, site, tmp_path):
@@ -367,17 +433,28 @@ def test_chart_numbers():
     assert charts.compact(1_000_000_000) == "1B"
     assert charts.compact(135_000) == "135K"
     assert charts.compact(-2_500_000) == "-2.5M"
-    assert charts.compact(12.5, "percent") == "12.5%"
     assert charts.nice_ticks(0, 156_100_000) == [0, 50_000_000, 100_000_000, 150_000_000, 200_000_000]
     ticks = charts.nice_ticks(-30, 95)
     assert ticks[0] <= -30 and ticks[-1] >= 95 and 0 in ticks
-    chart = charts.bar_chart("Net loss", "USD", [
+    chart = charts.bar_chart("c", "Net income — USD, quarterly", "USD", [
         {"label": "Q1 2025", "amount": -5e6, "text": "-5,000,000 USD"},
-        {"label": "Q2 2025", "amount": 2e6, "text": "2,000,000 USD"}], "c")
+        {"label": "Q2 2025", "amount": 2e6, "text": "2,000,000 USD"}])
     negative, positive = chart["bars"]
     assert negative["negative"] and negative["y"] == chart["zero"]
     assert positive["y"] + positive["height"] == pytest.approx(chart["zero"], abs=0.2)
     assert negative["label_lines"] == ["Q1", "2025"]
+    assert positive["latest"] and chart["latest"] == "Latest, Q2 2025: 2,000,000 USD" and chart["axis_label"] == "USD"
+
+
+@pytest.mark.parametrize("amounts", [(0, 0), (1e-11, 2e-11), (5e-324, 5e-324), (5e-324, 0), (-1e18, 1e18), (1e18, 1e18),
+                                     (-1e18, -1e18), (0.1, 0.30000000000000004), (123456789.123, 123456789.125), (-5e-324, 1e-300)])
+def test_charts_draw_every_amount_the_log_accepts(amounts):
+    ticks = charts.nice_ticks(*amounts)
+    assert ticks[0] <= min(*amounts, 0) and ticks[-1] >= max(*amounts, 0) and ticks[0] < ticks[-1]
+    chart = charts.bar_chart("c", "t", "USD", [{"label": f"Q{i} 2025", "amount": a, "text": str(a)}
+                                              for i, a in enumerate(amounts, 1)])
+    for bar in chart["bars"]:
+        assert chart["top"] <= bar["y"] <= chart["bottom"] and bar["height"] >= 1
 
 
 def test_every_table_and_view_page_renders(ds):

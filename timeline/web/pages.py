@@ -454,10 +454,15 @@ def _state_row(s, state_key, entry, event):
         value = [{"text": f"from {attributes['issuer']}" if attributes.get("issuer") else "received"}]
     return {
         "section": section, "label": label, "label_entity": label_entity, "keys": [state_key],
-        "value": value, "value_text": "".join(part["text"] for part in value),
+        "value": value, "value_text": _text_of(value),
         **_dated(s, event),
         "events": [_event_ref(event)], "sources": [s.source(event["source"])],
     }
+
+
+def _text_of(parts):
+    """Value parts as one line of text: 'investee — 23M USD'."""
+    return "".join((" — " if part.get("block") else "") + part["text"] for part in parts).strip(" —")
 
 
 def _capital(text):
@@ -491,6 +496,9 @@ def _relationship_rows(s):
             if display.kind_label(row["kind"]) not in found["kinds"]:
                 found["kinds"].append(display.kind_label(row["kind"]))
             found["events"].append(_event_ref(event))
+            state_key = rules.state_key_of(event, s.vocab)
+            if state_key and state_key not in found["keys"]:
+                found["keys"].append(state_key)
             source = s.source(event["source"])
             if source not in found["sources"]:
                 found["sources"].append(source)
@@ -505,7 +513,7 @@ def _relationship_rows(s):
             value.append({"text": f" ({', '.join(telling)})"})
         if row["details"]:
             value.append({"text": "; ".join(row["details"][-3:]), "muted": True, "block": True})
-        rows.append({**row, "value": value, "value_text": "".join(part["text"] for part in value)})
+        rows.append({**row, "value": value, "value_text": _text_of(value)})
     return sorted(rows, key=lambda r: (r["valid_from"], r["label"].casefold()))
 
 
@@ -991,7 +999,9 @@ def changes(conn, key, since=None, until=None):
         old, new = state_before.get(state_key), state_after.get(state_key)
         if old is not None and new is not None and old.event == new.event:
             continue
-        entry = {"key": state_key, "before": _state_side(after, old), "after": _state_side(after, new)}
+        entry = {"key": state_key, "before": _state_side(after, state_key, old), "after": _state_side(after, state_key, new)}
+        either = entry["after"] or entry["before"]
+        entry.update(label=either["label"], section=either["section"])
         if old is None:
             state["added"].append(entry)
         elif new is None:
@@ -999,9 +1009,11 @@ def changes(conn, key, since=None, until=None):
         else:
             same_period = (old.valid_from, old.valid_to) == (new.valid_from, new.valid_to)
             same_value = entry["before"]["text"] == entry["after"]["text"]
-            entry["change"] = ("restated" if same_period and not same_value else "reported again" if same_period
-                               else "newer period")
+            entry["change"] = ("reported again" if same_value else "restated" if same_period else "newer period")
             state["changed"].append(entry)
+    order = {key: place for place, (key, _) in enumerate(SECTIONS)}
+    for rows in state.values():
+        rows.sort(key=lambda r: (order.get(r["section"], 99), r["label"].casefold()))
     restated = _restated_values(before, after)
     pairs = [{"since": report_dates[i - 1] if i else None, "until": d} for i, d in enumerate(report_dates)][-8:]
     return {"entity": entity, "since": since, "until": until, "report_dates": report_dates, "report_pairs": pairs,
@@ -1018,12 +1030,23 @@ def _brief(s, event):
             "source": s.source(event["source"])}
 
 
-def _state_side(s, entry):
+def _state_side(s, state_key, entry):
+    """One side of a state change: the key's label and value in words, as the state sections say them."""
     if entry is None:
         return None
-    return {"text": display.state_value(entry, s.vocab),
+    event = s.by_id.get(entry.event)
+    row = _state_row(s, state_key, entry, event) if event else None
+    if row is None:  # a relationship kind, or an event not at hand
+        kind = event["kind"] if event else ""
+        other = event.get("counterparty") if event else None
+        label = f"{_capital(display.kind_label(kind))}: {s.name(other)}" if other else state_key
+        text = display.state_value(entry, s.vocab)
+        value = [{"text": "" if text in ("owner", "invested", "acquired") else text}]
+        row = {"section": KIND_SECTIONS.get(kind, "other"), "label": label, "value": value,
+               "value_text": value[0]["text"]}
+    return {"label": row["label"], "section": row["section"], "value": row["value"], "text": row["value_text"],
             "when": display.when(entry.valid_from, entry.valid_to, entry.precision, entry.date_text, entry.reported_on),
-            "reported_on": entry.reported_on, "event_id": entry.event, "seq": (s.by_id.get(entry.event) or {}).get("seq"),
+            "reported_on": entry.reported_on, "event_id": entry.event, "seq": (event or {}).get("seq"),
             "source": s.source(entry.source)}
 
 
@@ -1061,7 +1084,7 @@ def feed(conn, key=None, limit=FEED_SIZE):
             attributes = row["attributes"]
         content = {field: row.get(field) for field in EVENT_CONTENT if field not in ("id", "source", "attributes")}
         content.update(id=row["event_id"], source=row["source_key"], attributes=attributes)
-        digest = sha256_hex(canonical_json(content))
+        digest = content_digest(content)
         title = f"{row['entity_name'] or row['entity']} ({row['when']}): {row['summary']}"
         text = f"{row['summary']}\n\n“{row['quote']}” — {row['source_title']}" if row["quote"] else row["summary"]
         if row["source_publisher"]:
@@ -1071,11 +1094,20 @@ def feed(conn, key=None, limit=FEED_SIZE):
         if row["supersedes"] or row["retracts"]:
             text += f"\n\n{'Corrects' if row['supersedes'] else 'Withdraws'} {row['supersedes'] or row['retracts']}"
             text += f": {row['reason']}" if row["reason"] else ""
-        entries.append({"id": f"tag:timeline,{row['reported_on'][:4]}:event/{row['event_id']}/{digest[:16]}",
+        entries.append({"id": f"tag:timeline,{row['reported_on'][:4]}:event/{row['event_id']}/{digest}",
                         "title": title, "updated": atom_time(row["recorded_at"], row["reported_on"]),
                         "published": f"{row['reported_on']}T00:00:00Z", "content": text, "seq": seq,
                         "entity": row["entity"], "entity_name": row["entity_name"] or row["entity"], "event_id": row["event_id"], "kind": row["kind"], "status": row["status"]})
     return entries
+
+
+def content_digest(content):
+    """16 hex digits of SHA-256 over an event's content (validation.EVENT_CONTENT; absent fields are
+    null): what an Atom entry's id carries, so it changes only if the event itself does.  The
+    `event_digest()` SQL function (the newest_events canned query) gives the same."""
+    if isinstance(content, str):
+        content = json.loads(content)
+    return sha256_hex(canonical_json({field: content.get(field) for field in EVENT_CONTENT}))[:16]
 
 
 def atom_time(recorded_at, fallback_date):

@@ -182,8 +182,16 @@ def prepare_connection(conn):
     conn.create_function("period_label", 3, _period_label_sql, deterministic=True)
     conn.create_function("xml_text", 1, lambda text: None if text is None else display.xml_text(text),
                          deterministic=True)
+    conn.create_function("event_digest", 1, _event_digest_sql, deterministic=True)
     for limit, value in LIMITS.items():
         conn.setlimit(limit, value)
+
+
+def _event_digest_sql(content_json):
+    try:
+        return pages.content_digest(content_json)
+    except (TypeError, ValueError, AttributeError):
+        return None
 
 
 def _period_label_sql(valid_from, valid_to, precision):
@@ -284,6 +292,7 @@ def register_routes():
         (r"^/-/timeline(?P<format>\.json)?$", entity_index),
         (r"^/-/timeline\.atom$", feed),
         (r"^/-/timeline/-/search(?P<format>\.json)?$", search),
+        (r"^/-/timeline/-/events/(?P<seq>[0-9]{1,18})$", event_redirect),
         (rf"^/-/timeline/{entity}(?P<format>\.json)?$", entity_page),
         (rf"^/-/timeline/{entity}\.atom$", feed),
         (rf"^/-/timeline/{entity}/statement(?P<format>\.json|\.csv)?$", statement),
@@ -565,6 +574,13 @@ def _atom(datasette, request, db, title, self_path, page_path, entries, feed_id)
         add(element, "category", term=entry["kind"])
         add(element, "content", entry["content"], type="text")
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8")
+
+
+async def event_redirect(datasette, request):
+    """/-/timeline/-/events/<seq>: the event's row page in whichever database the timeline is served as
+    (the address the newest_events feed links, which cannot know the database's name)."""
+    db = await timeline_database(datasette)
+    return Response.redirect(datasette.urls.row(db.name, "events", str(int(request.url_vars["seq"]))))
 
 
 async def static_file(request):
