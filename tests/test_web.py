@@ -5,10 +5,13 @@ The Datasette is built by timeline.web.server.datasette_for, exactly as
 `timeline serve` builds it (immutable file, metadata.yml, the plugin).
 """
 import asyncio
+import csv
+import io
 import re
 import sqlite3
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy as sa
@@ -466,3 +469,265 @@ def test_every_table_and_view_page_renders(ds):
         html(ds, f"/timeline/{name}.json")
     for table, pk in (("events", 1), ("sources", 1), ("entities", 1), ("publication", 1), ("metric_history", 1)):
         html(ds, f"/timeline/{table}/{pk}")
+
+
+# ---- a log with the shapes real documents give: currencies, kinds of period, words, fuzzy dates ----
+
+def build_mixed(directory):
+    """Acme: revenue in CNY for a quarter and USD for another and two years, figures in words, a
+    range, a change without a level, a loss, approximate and mis-stated dates, a person, duplicates."""
+    from timeline import Timeline
+
+    tl = Timeline.init(str(directory / "mixed-live.db"))
+    tl.add_entity("acme", name="Acme Motors Inc.", type="company", aliases=["ACME"])
+    tl.add_entity("jane-roe", name="Jane Roe", type="person")
+    tl.add_source("acme-2025", "Acme annual review 2025", "2025-09-08", url="https://example.com/acme-2025")
+    add = lambda *args, **kw: tl.add("acme", *args, source="acme-2025", **kw)  # noqa: E731
+    money = lambda amount, unit: {"amount": amount, "unit": unit}  # noqa: E731
+    add("financial_result", "Q1 2025", "Acme Q1 revenue was RMB1 billion.", "Q1 revenue was RMB1 billion.",
+        attributes={"metric": "revenue", "value": money(1_000_000_000, "CNY")})
+    add("financial_result", "Q2 2025", "Acme Q2 revenue was US$155.6 million.", "Q2 revenue was $155.6 million.",
+        attributes={"metric": "revenue", "value": money(155_600_000, "USD"), "change_yoy": money(-10, "percent")})
+    add("financial_result", "2023", "Acme 2023 revenue was US$600 million.", "2023 revenue was $600 million.",
+        attributes={"metric": "revenue", "value": money(600_000_000, "USD")})
+    add("financial_result", "2024", "Acme 2024 revenue was US$657.1 million.", "2024 revenue was $657.1 million.",
+        attributes={"metric": "revenue", "value": money(657_100_000, "USD")})
+    add("financial_result", "Q3 2024", "Acme Q3 2024 revenue grew 12%.", "Revenue grew 12% in the third quarter.",
+        attributes={"metric": "revenue", "change_yoy": money(12, "percent")})
+    for quarter, rate in (("Q1 2025", 5), ("Q2 2025", 7)):
+        add("financial_result", quarter, f"Acme revenue growth was {rate}%.", f"Growth was {rate}%.",
+            attributes={"metric": "revenue_growth", "value": money(rate, "percent")})
+    add("financial_result", "Q2 2025", "Acme turned profitable in Q2 2025.", "We turned profitable this quarter.",
+        attributes={"metric": "net_income", "outcome": "turned_profitable"})
+    add("financial_result", "2024", "Acme's 2024 net loss was US$4.1 million.", "Net loss was $4.1 million.",
+        attributes={"metric": "net_loss", "value": money(4_100_000, "USD")})
+    add("operating_metric", "Q2 2025", "Acme delivered 43,000 to 48,000 vehicles.", "Deliveries of 43,000 to 48,000.",
+        attributes={"metric": "deliveries", "value": {"low": 43000, "high": 48000, "unit": "vehicles"}})
+    add("headquarters", "recently", "Acme opened its headquarters in Singapore.", "We opened our Singapore HQ.",
+        attributes={"location": "Singapore"}, valid_from="2025-01-01", valid_to="2025-09-08", precision="approximate",
+        date_note="undated in the review")
+    add("facility_opening", "recently", "Acme opened its global headquarters in Singapore.", "Our global HQ opened.",
+        attributes={"facility": "global headquarters", "location": "Singapore"}, valid_from="2025-01-01",
+        valid_to="2025-09-08", precision="approximate", date_note="undated in the review")
+    add("launch", "by September 2025", "Acme launched the Rocket cockpit by September 2025.", "Rocket launched by September.",
+        attributes={"product": "Rocket cockpit"})
+    add("note", "late 2000", "As transcribed, Acme went abroad in late 2000 (probably late 2020).", "as early as late 2000",
+        attributes={"topic": "expansion"}, valid_from="2020-09-01", valid_to="2020-12-31", precision="approximate",
+        date_note="transcription error")
+    add("note", "c. 2001", "Acme's founders met around 2001.", "We met around 2001.", attributes={"topic": "history"})
+    add("guidance", "2029", "Acme targets revenue of US$2 billion in 2029.", "We target $2 billion by 2029.",
+        attributes={"metric": "revenue", "target": money(2_000_000_000, "USD")})
+    add("leadership", "2025-09-08", "Jane Roe is Acme's CEO.", "Jane Roe, our CEO.", counterparty="jane-roe",
+        attributes={"role": "Chief Executive Officer"})
+    add("certification", "Q2 2025", "Acme obtained ISO 9001.", "ISO 9001 certified.", attributes={"standard": "ISO 9001"})
+    add("certification", "Q2 2025", "Acme obtained ISO 14001.", "ISO 14001 certified.", attributes={"standard": "ISO 14001"})
+    out = directory / "mixed" / "timeline.db"
+    out.parent.mkdir(exist_ok=True)
+    tl.publish(str(out))
+    return out
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory):
+    out = build_mixed(tmp_path_factory.mktemp("mixed"))
+    return server.datasette_for(out, METADATA), out
+
+
+def test_state_reads_in_sections_with_labels_links_and_folded_duplicates(mixed):
+    page = html(mixed[0], "/-/timeline/acme")
+    titles = re.findall(r'<section class="tl-card tl-section-(\w+)"', page)
+    assert titles == ["financials", "operations", "products", "facilities", "people", "certifications", "guidance"]
+    facilities = text_of(section(page, "facilities"))
+    assert facilities.count("Singapore") == 1 and "Global headquarters; Headquarters" in facilities  # folded
+    assert "Jan–Sep 2025 (approx.; “recently”)" in facilities and "2025-01-01 to" not in facilities
+    people = section(page, "people")
+    assert 'href="/-/timeline/jane-roe">Jane Roe</a>' in people and "jane-roe<" not in people
+    assert "by Sep 2025" in section(page, "products")
+    assert "ISO 14001; ISO 9001" in text_of(section(page, "certifications"))
+    financials = text_of(section(page, "financials"))
+    assert "Net income (annual)" in financials and "-4,100,000 USD" in financials  # a loss, signed
+    assert "turned profitable" in financials and "Revenue (quarterly), change only" in financials
+    assert "Revenue (quarterly)" in financials and "-10% year over year" in financials
+    assert "Revenue (annual)" in financials
+    assert "guidance:" not in page.split('id="state"', 1)[1].split('id="metrics"', 1)[0]
+
+
+def test_dates_read_as_the_source_gave_them(mixed):
+    page = html(mixed[0], "/-/timeline/acme?order=oldest")
+    assert ">late 2020 (stated: late 2000)</time>" in page
+    assert ">c. 2001</time>" in page and ">by Sep 2025</time>" in page
+    assert ">Jan–Sep 2025 (approx.; “recently”)</time>" in page
+    index = html(mixed[0], "/-/timeline")
+    acme = index.split("<code>acme</code>", 1)[1].split("</tr>", 1)[0]
+    assert ">2023–2025 <" in acme and "approximate notes from c. 2001" in acme and "outlook to 2029" in acme
+
+
+def test_charts_never_mix_currencies_or_kinds_of_period(mixed):
+    engine = sa.create_engine(f"sqlite:///{mixed[1]}")
+    with engine.connect() as conn:
+        found = pages.entity_page(conn, "acme")["charts"]
+    engine.dispose()
+    # revenue: CNY Q1 2025 and USD Q2 2025 are one point each; 2023 and 2024 in USD are a series.
+    # revenue_growth has two quarters but its definition says chart: false.
+    assert [(c["metric"], c["unit"], c["period_type"], [p["label"] for p in c["points"]]) for c in found] == [
+        ("revenue", "USD", "year", ["2023", "2024"])]
+    page = html(mixed[0], "/-/timeline/acme")
+    assert "Revenue — USD, annual" in page and "Latest, 2024: 657,100,000 USD" in page
+    assert 'class="tl-axis-label"' in page
+
+
+def test_statement_rows_are_metrics_and_columns_periods(mixed, ds):
+    page = html(mixed[0], "/-/timeline/acme/statement")
+    quarters = page.split('id="quarter"', 1)[1].split("</section>", 1)[0]
+    assert [re.sub("<[^>]+>", "", h) for h in re.findall(r'<th scope="col" class="tl-num"[^>]*>(.*?)</th>', quarters)] == [
+        "Q3 2024", "Q1 2025", "Q2 2025"]
+    assert "1B CNY" in quarters and "155.6M USD" in quarters and "-10% y/y" in quarters
+    assert "turned profitable" in quarters and "43,000–48,000 vehicles" in quarters and "+12% year over year" in quarters
+    years = page.split('id="year"', 1)[1].split("</section>", 1)[0]
+    assert "600M USD" in years and "657.1M USD" in years and "-4.1M USD" in years
+    assert "Guidance and targets" in page and "2B USD" in page
+    # restated: the correction stands, the first report beside it, both linked
+    nova = html(ds, "/-/timeline/nova/statement")
+    cell = nova.split('class="tl-num tl-restated"', 1)[1].split("</td>", 1)[0]
+    assert "156.1M USD" in cell and "first reported" in cell and "155.6M USD" in cell and "2025-09-08" in cell
+    assert 'href="/timeline/events/12"' in cell and 'href="/timeline/events/4"' in cell
+
+
+def test_statement_as_csv_and_json(mixed, ds):
+    response = get(mixed[0], "/-/timeline/acme/statement.csv")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    table = list(csv.reader(io.StringIO(response.text)))
+    assert table[0][:6] == ["period_type", "section", "metric", "label", "series", "unit"]
+    assert table[0][6:9] == ["Q3 2024", "Q1 2025", "Q2 2025"] and "2023" in table[0]
+    revenue_cny = next(r for r in table if r[:3] == ["quarter", "financials", "revenue"] and r[5] == "CNY")
+    assert revenue_cny[table[0].index("Q1 2025")] == "1000000000"
+    data = get(ds, "/-/timeline/nova/statement.json").json()
+    revenue = data["groups"][0]["rows"][0]
+    assert (data["entity"]["key"], revenue["metric"], revenue["unit"]) == ("nova", "revenue", "USD")
+    q2 = revenue["cells"][-1]
+    assert (q2["amount"], q2["restated"], q2["first_reported"]["value"]["amount"]) == (156100000, True, 155600000)
+    assert q2["source"]["key"] == "nova-10q-2025-q2" and q2["first_reported"]["source"]["key"] == "nova-q2-2025"
+    known = get(ds, "/-/timeline/nova/statement.json?known_at=2025-09-30").json()
+    assert known["groups"][0]["rows"][0]["cells"][-1]["amount"] == 155600000
+
+
+def test_visual_timeline_draws_events_at_their_precision_and_zooms(ds, mixed):
+    page = html(mixed[0], "/-/timeline/acme")
+    visual = page.split('id="visual"', 1)[1].split("</section>", 1)[0]
+    assert "Timeline 2023–2025" in visual and "earlier</a>" in visual and "later ▶</a>" in visual
+    assert 'stroke-dasharray="3 2"' in visual  # an approximate span, hatched
+    assert 'href="/-/timeline/acme?from_year=2024&amp;to_year=2024#visual"' in visual  # a year zooms in
+    response = get(mixed[0], "/-/timeline/acme/timeline.svg?from_year=2000&to_year=2030")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("image/svg+xml")
+    svg = ET.fromstring(response.content)  # a well-formed XML document
+    links = svg.findall(".//{http://www.w3.org/2000/svg}a")
+    assert len(links) >= 15 and all(a.get("href").startswith("/timeline/events/") for a in links)
+    narrow = ET.fromstring(get(mixed[0], "/-/timeline/acme/timeline.svg?from_year=2025&to_year=2025").content)
+    assert 0 < len(narrow.findall(".//{http://www.w3.org/2000/svg}a")) < len(links)
+    nova = html(ds, "/-/timeline/nova")
+    assert nova.count('<a href="/timeline/events/') >= 12
+
+
+def test_event_list_filters_by_kind_source_counterparty_and_year(ds):
+    page = html(ds, "/-/timeline/nova?kind=financial_result")
+    events = page.split('id="events"', 1)[1]
+    assert events.count('<li id="event-') == 5  # four quarters and the correction
+    assert 'href="/-/timeline/nova#events"' in events  # clear filters
+    two = html(ds, "/-/timeline/nova?kind=financial_result&kind=launch").split('id="events"', 1)[1]
+    assert two.count('<li id="event-') == 6
+    data = get(ds, "/-/timeline/nova.json?source=nova-10q-2025-q2").json()["events"]
+    assert {e["event_id"] for e in data["items"]} == {f"{CORRECTED}/v2", f"{RETRACTED}/retracted"}
+    assert {e["event_id"] for e in get(ds, "/-/timeline/nova.json?counterparty=orbit").json()["events"]["items"]} == {
+        "nova/2025-08/orbit-investment", RETRACTED}
+    by_year = get(ds, "/-/timeline/nova.json?year=2024").json()["events"]
+    assert by_year["total"] == 3 and all(e["valid_from"].startswith("2024") for e in by_year["items"])
+    facets = {f["name"]: {o["value"]: o["count"] for o in f["options"]} for f in by_year["facets"]}
+    assert facets["year"] == {"2024": 3, "2025": 10}  # a facet counts with the other filters only
+    assert facets["kind"] == {"financial_result": 2, "headquarters": 1}
+    orbit = html(ds, "/-/timeline/orbit")
+    assert "· by" in orbit and 'href="/-/timeline/nova"' in orbit  # events naming it as counterparty
+
+
+def test_entity_json_has_the_page_with_its_dates(ds):
+    data = get(ds, "/-/timeline/nova.json?known_at=2025-09-30&as_of=2025-06-30").json()
+    assert (data["entity"]["key"], data["as_of"], data["known_at"]) == ("nova", "2025-06-30", "2025-09-30")
+    rows = {row["keys"][0]: row for s in data["state"] for row in s["rows"]}
+    assert rows["revenue/quarter"]["value_text"] == "155,600,000 USD" and rows["headquarters"]["value_text"] == "Singapore"
+    assert data["links"]["permalink"] == "/-/timeline/nova?known_at=2025-09-30&as_of=2025-06-30"
+    assert data["charts"][0]["points"][-1]["amount"] == 155600000
+    assert all(e["url"].startswith("/timeline/events/") for e in data["events"]["items"])
+    now = get(ds, "/-/timeline/nova.json").json()
+    assert now["links"]["permalink"] == "/-/timeline/nova?known_at=2025-10-15"  # the latest report date, pinned
+    assert get(ds, "/-/timeline.json").json()["entities"][1]["key"] == "nova"
+    assert get(ds, "/-/timeline/NOVA.json?as_of=2025-01-01").headers["location"] == "/-/timeline/nova.json?as_of=2025-01-01"
+
+
+def test_changes_between_two_known_at_dates(ds):
+    data = get(ds, "/-/timeline/nova/changes.json").json()
+    assert (data["since"], data["until"]) == ("2025-09-08", "2025-10-15")  # the latest report against the one before
+    assert [c["event_id"] for c in data["corrections"]] == [f"{CORRECTED}/v2"]
+    assert data["corrections"][0]["corrects"]["event_id"] == CORRECTED
+    assert [r["withdraws"]["event_id"] for r in data["retractions"]] == [RETRACTED]
+    assert [(r["period"], r["before"]["text"], r["after"]["text"]) for r in data["restated_values"]] == [
+        ("Q2 2025", "155.6M USD", "156.1M USD")]
+    changed = data["state"]["changed"]
+    assert [(c["label"], c["change"], c["before"]["text"], c["after"]["text"]) for c in changed] == [
+        ("Revenue (quarterly)", "restated", "155,600,000 USD", "156,100,000 USD")]
+    assert {w["event_id"] for w in data["withdrawn"]} == {CORRECTED, RETRACTED}
+    early = get(ds, "/-/timeline/nova/changes.json?from=2024-01-01&to=2025-09-08").json()
+    assert early["counts"]["new_facts"] == 11 and early["counts"]["corrections"] == 0
+    page = html(ds, "/-/timeline/nova/changes?from=2025-09-08&to=2025-10-15")
+    assert "Restated values" in page and "Revenue (quarterly)" in page and "restated in the quarterly report" in page
+
+
+def test_search_ranks_summaries_and_quotes_above_source_titles(ds):
+    data = get(ds, "/-/timeline/-/search.json?q=quarter").json()
+    assert data["total"] >= 4 and data["title_total"] >= 1
+    word = re.compile(r"\bquarter\b", re.IGNORECASE)
+    for hit in data["hits"]:
+        assert word.search(hit["summary"] + " " + hit["quote"])
+    for hit in data["title_hits"]:
+        assert not word.search(hit["summary"] + " " + hit["quote"]) and word.search(hit["source_title"])
+    page = html(ds, "/-/timeline/-/search?q=quarter")
+    assert page.index("tl-hits") < page.index('id="titles"')
+    canned = rows(ds, "/timeline/search.json?q=quarter")
+    matched = [r["matched"] for r in canned]
+    assert matched == sorted(matched, key=lambda m: m == "source title") and "source title" in matched
+    assert get(ds, "/-/timeline/-/search.json?q=%22").json()["total"] == 0
+
+
+def test_control_characters_in_an_old_log_never_break_the_feeds_or_pages(tmp_path):
+    """New logs refuse control characters; old ones hold them.  XML forbids them: the feeds drop them."""
+    out = publish_log(build_log(tmp_path), tmp_path / "timeline.db")
+    conn = sqlite3.connect(out)
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        conn.execute(f'DROP TRIGGER "{name}"')
+    conn.execute("UPDATE events SET summary = 'bell\x07 escape\x1b tab\x0b nonchar\ufffe end' WHERE seq = 1")
+    conn.execute("UPDATE events SET quote = 'quote\x07\x1b' WHERE seq = 1")
+    conn.commit()
+    conn.close()
+    ds = server.datasette_for(out, METADATA)
+    for path in ("/timeline/newest_events.atom", "/-/timeline.atom", "/-/timeline/nova.atom", "/-/timeline/nova/timeline.svg"):
+        response = get(ds, path)
+        assert response.status_code == 200, path
+        ET.fromstring(response.content)  # well-formed XML
+        assert b"\x07" not in response.content and b"\x1b" not in response.content, path
+    for path in ("/-/timeline/nova", "/-/timeline/nova.json", "/-/timeline/-/search?q=bell", "/-/timeline/nova/changes"):
+        assert get(ds, path).status_code == 200, path
+
+
+# ---- limits on the SQL anyone can send ----
+
+@pytest.mark.parametrize("sql, words", [
+    ("select randomblob(999999999)", "too big"),
+    ("select length(hex(randomblob(100000000))) + length(hex(randomblob(100000000)))", "too big"),
+    ("select " + " + ".join(["1"] * 150), "too large"),  # expression depth
+    ("select 1" + " union all select 1" * 30, "too many terms"),
+    ("select 'x' like '" + "%a" * 300 + "'", "too complex"),
+    ("select '" + "x" * 25000 + "'", "too large"),  # SQL length
+    ("select " + "1, " * 300 + "1", "too many columns"),
+])
+def test_served_sql_runs_under_limits(ds, sql, words):
+    response = get(ds, "/timeline.json?" + urlencode({"sql": sql}))
+    assert response.status_code >= 400 and words in response.text.lower(), response.text[:300]
+    assert get(ds, "/timeline.json?" + urlencode({"sql": "select count(*) from events"})).status_code == 200
