@@ -6,9 +6,12 @@ The Datasette is built by timeline.web.server.datasette_for, exactly as
 """
 import asyncio
 import csv
+import datetime as dt
 import io
 import re
 import sqlite3
+import tempfile
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import urlencode
@@ -16,6 +19,8 @@ from urllib.parse import urlencode
 import pytest
 import sqlalchemy as sa
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 from timeline import queries
@@ -381,7 +386,7 @@ def test_atom_feed_of_newest_events(ds, site):
     assert b"<script>" not in response.content
     # absolute links (through the redirect that knows the database's name) and ids the site's own feed shares
     links = {e.find("atom:link", ATOM).get("href") for e in entries}
-    assert links == {f"http://localhost/-/timeline/-/events/{n}" for n in range(1, 14)}
+    assert links == {f"http://localhost/timeline/events/{n}" for n in range(1, 14)}
     assert get(ds, "/-/timeline/-/events/4").headers["location"] == "/timeline/events/4"
     ids = [e.find("atom:id", ATOM).text for e in entries]
     own = ET.fromstring(get(ds, "/-/timeline.atom").content)
@@ -731,3 +736,151 @@ def test_served_sql_runs_under_limits(ds, sql, words):
     response = get(ds, "/timeline.json?" + urlencode({"sql": sql}))
     assert response.status_code >= 400 and words in response.text.lower(), response.text[:300]
     assert get(ds, "/timeline.json?" + urlencode({"sql": "select count(*) from events"})).status_code == 200
+
+
+# ---- the server's log: quiet about what clients get wrong ----
+
+def test_not_found_and_refused_writes_leave_no_traceback_in_the_server_log(tmp_path):
+    import httpx
+
+    from .serving import timeline_serve
+
+    db = build_log(tmp_path)
+    with timeline_serve(db, tmp_path, tmp_path / "site" / "timeline.db") as (base, printed):
+        log = tmp_path / "serve.log"
+        before = log.read_text(encoding="utf-8")
+        with httpx.Client(base_url=base, timeout=30) as http:
+            for path in ("/nothing", "/-/timeline/nobody", "/timeline/no_such_table", "/timeline/events/999",
+                         "/-/timeline-static/x.css", "/-/timeline/nova/nothing"):
+                assert http.get(path).status_code == 404, path
+            assert http.get("/-/timeline/nova?page=abc").status_code == 400
+            for method, path in (("POST", "/timeline/search"), ("POST", "/-/timeline"), ("PUT", "/timeline/events"),
+                                 ("DELETE", "/timeline/events/1"), ("POST", "/timeline/-/query")):
+                response = http.request(method, path, data={"q": "x"})
+                assert response.status_code == 405 and "read-only" in response.text, (method, path)
+            assert http.get("/-/timeline/nova").status_code == 200
+        time.sleep(0.5)
+        written = log.read_text(encoding="utf-8")[len(before):]
+    print(f"\nserver log after 12 refused requests: {len(written.splitlines())} lines")
+    assert "Traceback" not in written and "│" not in written and len(written.splitlines()) <= 2, written[:2000]
+
+
+# ---- every page, on any log the log accepts ----
+
+AMOUNTS = st.one_of(
+    st.sampled_from([0, 1e-11, 2e-11, 5e-324, -5e-324, 1e18, -1e18, 10**18, -(10**18), 0.1, 1, 155_600_000]),
+    st.integers(min_value=-10**18, max_value=10**18),
+    st.floats(min_value=-1e18, max_value=1e18, allow_nan=False, allow_infinity=False))
+UNITS = st.sampled_from(["USD", "CNY", "percent", "vehicles", "USD/share", "GWh", "times", "units"])
+TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=400) \
+    .filter(lambda t: t.strip())
+LONG_TEXT = st.one_of(TEXT, st.builds(lambda t, n: (t * n)[:5000], TEXT, st.integers(1, 60)))
+DATES = st.one_of(
+    st.sampled_from(["Q1 2024", "Q2 2025", "2023", "2025", "H2 2024", "late 2023", "early 2025", "mid-2024", "March 2024",
+                     "2024-05-06", "2025-09-08", "c. 2001", "FY2024", "1000", "9999", "Q4 9999"]),
+    st.tuples(st.dates(min_value=dt.date(1000, 1, 1), max_value=dt.date(9999, 12, 31)), st.integers(0, 4000)))
+
+
+@st.composite
+def figures(draw):
+    shape = draw(st.sampled_from(["amount", "range", "outcome", "change", "both"]))
+    unit = draw(UNITS)
+    if shape == "range":
+        low, high = sorted([draw(AMOUNTS), draw(AMOUNTS)])
+        return {"value": {"low": low, "high": high, "unit": unit}}
+    if shape == "outcome":
+        return {"outcome": draw(st.sampled_from(["turned_profitable", "breakeven", "record", "narrowed"]))}
+    change = {"change_yoy": {"amount": draw(AMOUNTS), "unit": "percent"}}
+    if shape == "change":
+        return change
+    value = {"value": {"amount": draw(AMOUNTS), "unit": unit}}
+    if draw(st.booleans()):
+        value["value"]["qualifier"] = draw(st.sampled_from(["over", "about", "up_to"]))
+    return {**value, **change} if shape == "both" else value
+
+
+@st.composite
+def logs(draw):
+    events = []
+    for _ in range(draw(st.integers(1, 14))):
+        kind = draw(st.sampled_from(["financial_result", "operating_metric", "guidance", "launch", "headquarters",
+                                     "leadership", "investment", "note", "facility_opening", "certification"]))
+        metric = draw(st.sampled_from(["revenue", "net_loss", "gross_margin", "deliveries", "cash", "eps", "revenue_growth"]))
+        if kind in ("financial_result", "operating_metric"):
+            attributes = {"metric": metric, **draw(figures())}
+        elif kind == "guidance":
+            attributes = {"metric": metric, "target_text": draw(TEXT)}
+        else:
+            attributes = {"launch": {"product": draw(TEXT)}, "headquarters": {"location": draw(TEXT)},
+                          "leadership": {"role": draw(TEXT)}, "investment": {"amount": {"amount": draw(AMOUNTS), "unit": "USD"}},
+                          "note": {"topic": draw(TEXT)}, "facility_opening": {"facility": draw(TEXT)},
+                          "certification": {"standard": draw(TEXT)}}[kind]
+        events.append({"kind": kind, "attributes": attributes, "date": draw(DATES), "summary": draw(LONG_TEXT),
+                       "quote": draw(TEXT)[:300], "other": draw(st.booleans()), "corrected": draw(st.booleans()),
+                       "retracted": draw(st.booleans())})
+    return events
+
+
+def publish_random_log(directory, events):
+    from timeline import Timeline, TimelineError
+
+    tl = Timeline.init(str(directory / "live.db"))
+    tl.add_entity("acme", name="Acme <b>&amp;</b> “Motors”", type="company", aliases=["ACME"])
+    tl.add_entity("other", name="Other \u202e\U0001F600", type="person")
+    tl.add_source("src", "Source <script>x</script> title", "2025-09-08", url="https://example.com/?a=1&b=<2>")
+    tl.add_source("later", "A later source", "2026-03-01", url="https://example.com/later")
+    added = []
+    for n, event in enumerate(events):
+        date, span = event["date"], {}
+        if isinstance(date, tuple):
+            start, days = date
+            end = min(start + dt.timedelta(days=days), dt.date(9999, 12, 31))
+            date, span = "sometime", {"valid_from": start.isoformat(), "valid_to": end.isoformat(), "precision": "approximate"}
+        try:
+            added.append(tl.add("acme", event["kind"], date, event["summary"], event["quote"], "src",
+                                attributes=event["attributes"], id=f"acme/e{n}", **span,
+                                counterparty="other" if event["other"] and event["kind"] in ("leadership", "investment") else None))
+        except TimelineError:
+            continue  # a value the log refuses: nothing to show
+    for n, (event, event_id) in enumerate(zip(events, added)):
+        try:
+            if event["corrected"]:
+                event_id = tl.correct(event_id, "restated", "later", summary=event["summary"][::-1] or "x")
+            if event["retracted"]:
+                tl.retract(event_id, "withdrawn", "later")
+        except TimelineError:
+            continue
+    out = directory / "site" / "timeline.db"
+    out.parent.mkdir(exist_ok=True)
+    tl.publish(str(out))
+    tl.engine.dispose()
+    return out
+
+
+PAGES = ["/-/timeline", "/-/timeline.json", "/-/timeline.atom", "/-/timeline/acme", "/-/timeline/acme.json",
+         "/-/timeline/acme?known_at=2025-09-08&as_of=2025-01-01", "/-/timeline/acme.json?known_at=2025-12-31",
+         "/-/timeline/acme?order=oldest&kind=financial_result&year=2025", "/-/timeline/acme?from_year=1000&to_year=9999",
+         "/-/timeline/acme/statement", "/-/timeline/acme/statement.csv", "/-/timeline/acme/statement.json",
+         "/-/timeline/acme/timeline.svg", "/-/timeline/acme/timeline.svg?from_year=2025&to_year=2025",
+         "/-/timeline/acme/changes", "/-/timeline/acme/changes.json?from=2025-09-08&to=2026-03-01",
+         "/-/timeline/acme.atom", "/-/timeline/other", "/-/timeline/other.json", "/-/timeline/-/search?q=a",
+         "/-/timeline/-/search.json?q=%22x", "/timeline/newest_events.atom", "/timeline/events", "/timeline/timeline"] + \
+        [f"/timeline/{name}" for name in CANNED] + [f"/timeline/{name}.json?entity=acme&q=a&as_of=2025-01-01&known_at="
+                                                     f"2025-09-08&source=src&metric=revenue" for name in CANNED]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(logs())
+def test_every_page_answers_any_log_the_log_accepts(events):
+    with tempfile.TemporaryDirectory() as directory:
+        ds = server.datasette_for(publish_random_log(Path(directory), events), METADATA)
+
+        async def fetch_all():
+            return [(path, await ds.client.get(path)) for path in PAGES]
+
+        for path, response in asyncio.run(fetch_all()):
+            assert response.status_code == 200, f"{path}: {response.status_code}\n{response.text[:1500]}"
+            if path.endswith(".atom") or ".svg" in path:
+                ET.fromstring(response.content)
+            if ".json" in path:
+                response.json()

@@ -212,6 +212,8 @@ def _time_ticks(start, end, x):
             if month >= start:
                 ticks.append({"x": round(x(month), 1), "label": month.strftime("%b") if month.month != 1 else str(month.year),
                               "year": month.year, "major": month.month == 1})
+            if (month.year, month.month) == (dt.MAXYEAR, 12):
+                break
             month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
         if not any(t["major"] for t in ticks):
             ticks.insert(0, {"x": round(x(start), 1), "label": str(start.year), "year": start.year, "major": True})

@@ -291,6 +291,7 @@ def register_routes():
     return [
         (r"^/-/timeline(?P<format>\.json)?$", entity_index),
         (r"^/-/timeline\.atom$", feed),
+        (r"^/(?P<database>[^/]+)/newest_events\.atom$", feed),
         (r"^/-/timeline/-/search(?P<format>\.json)?$", search),
         (r"^/-/timeline/-/events/(?P<seq>[0-9]{1,18})$", event_redirect),
         (rf"^/-/timeline/{entity}(?P<format>\.json)?$", entity_page),
@@ -527,8 +528,12 @@ async def changes(datasette, request):
 
 
 async def feed(datasette, request):
-    """/-/timeline.atom and /-/timeline/<entity>.atom: the newest events as Atom."""
+    """/-/timeline.atom, /-/timeline/<entity>.atom and the newest_events canned query's .atom: the newest
+    events as Atom (absolute links, ids stable across rebuilds, each entry's recorded_at; an empty log
+    is an empty feed, where datasette-atom would fail)."""
     db = await timeline_database(datasette)
+    if "database" in request.url_vars and tilde_decode(request.url_vars["database"]) != db.name:
+        raise NotFound("Database not found")
     name = request.url_vars.get("entity")
     entity = None
     if name is not None:
@@ -540,7 +545,14 @@ async def feed(datasette, request):
     entries = await _read(datasette, db, pages.feed, entity["key"] if entity else None)
     self_path = entity_url(datasette, entity["key"], ".atom") if entity else datasette.urls.path("/-/timeline.atom")
     page_path = entity_url(datasette, entity["key"]) if entity else datasette.urls.path("/-/timeline")
-    title = f"{entity['name']}: newest events" if entity else f"{(datasette.metadata() or {}).get('title') or 'Timeline'}: newest events"
+    if entity:
+        title = f"{entity['name']}: newest events"
+    elif "database" in request.url_vars:  # the newest_events canned query's feed: its title, the same entries
+        canned = await datasette.get_canned_query(db.name, "newest_events", request.actor) or {}
+        title = canned.get("title") or "Newest events"
+        self_path = datasette.urls.query(db.name, "newest_events", format="atom")
+    else:
+        title = f"{(datasette.metadata() or {}).get('title') or 'Timeline'}: newest events"
     body = _atom(datasette, request, db, title, self_path, page_path, entries,
                  f"tag:timeline,2025:entity/{entity['key']}" if entity else "tag:timeline,2025:newest-events")
     return Response(body, content_type="application/atom+xml; charset=utf-8")
