@@ -37,6 +37,8 @@ FEED_SIZE = 50
 SEARCH_SIZE = 50
 TIMELINE_MARKS = 400
 MAX_FACET_VALUES = 100
+MAX_RELATIONSHIPS = 50  # the most recent; the relationships_of query has them all
+MAX_ROW_EVENTS, MAX_ROW_SOURCES = 6, 3  # links a state row shows (its count says how many more)
 METRIC_KINDS = vocabulary.METRIC_KINDS
 REPORTED_KINDS = vocabulary.REPORTED_KINDS
 
@@ -378,7 +380,12 @@ def state_sections(s):
         row = _state_row(s, state_key, entry, event)
         if row is not None:
             rows.append(row)
-    rows.extend(_relationship_rows(s))
+    relationships = _relationship_rows(s)
+    rows.extend(relationships[-MAX_RELATIONSHIPS:])
+    for row in rows:  # a row stands for many events at most by its latest few: pages stay bounded
+        row["event_count"], row["source_count"] = len(row["events"]), len(row["sources"])
+        row["events"] = sorted(row["events"], key=lambda e: e["seq"])[-MAX_ROW_EVENTS:]
+        row["sources"] = row["sources"][-MAX_ROW_SOURCES:]
     by_section = {}
     for row in rows:
         by_section.setdefault(row["section"], []).append(row)
@@ -391,7 +398,8 @@ def state_sections(s):
             found = _fold(found, lambda r: (r["value_text"].casefold(), r["when"]))
         elif key == "people":
             found = _fold(found, lambda r: tuple(p.get("entity") or p["text"] for p in r["value"]))
-        sections.append({"key": key, "title": title, "rows": found})
+        sections.append({"key": key, "title": title, "rows": found,
+                         "more": max(0, len(relationships) - MAX_RELATIONSHIPS) if key == "relationships" else 0})
     return sections
 
 
