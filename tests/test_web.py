@@ -93,7 +93,7 @@ def test_entity_index_lists_entities_and_the_publication(ds, site):
         assert f'href="/timeline/{name}"' in page
     assert 'action="/-/timeline/-/search"' in page  # the search box
     nova = page.split('<code>nova</code>', 1)[1].split("</tr>", 1)[0]
-    assert ">2024–2025<" in nova  # the years its facts span
+    assert ">2024–2025</span>" in nova  # the years its facts span
 
 
 def section(page, key):
@@ -564,7 +564,7 @@ def test_dates_read_as_the_source_gave_them(mixed):
     assert ">Jan–Sep 2025 (approx.; “recently”)</time>" in page
     index = html(mixed[0], "/-/timeline")
     acme = index.split("<code>acme</code>", 1)[1].split("</tr>", 1)[0]
-    assert ">2023–2025 <" in acme and "approximate notes from c. 2001" in acme and "outlook to 2029" in acme
+    assert ">2023–2025</span>" in acme and "approximate notes from c. 2001" in acme and "outlook to 2029" in acme
 
 
 def test_charts_never_mix_currencies_or_kinds_of_period(mixed):
