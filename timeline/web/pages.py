@@ -25,7 +25,7 @@ from datasette.utils import escape_fts
 from .. import dates, display, queries, rules, vocabulary
 from ..chain import canonical_json, sha256_hex
 from ..errors import TimelineError
-from ..registry import Registry
+from ..registry import Registry, fold
 from ..validation import EVENT_CONTENT
 from . import charts
 
@@ -292,6 +292,7 @@ class Subject:
         self.status = {event["id"]: status for event, status in self.all}
         keys = {self.key} | {e["entity"] for e, _ in self.all} | {e["counterparty"] for e, _ in self.all if e.get("counterparty")}
         self.names = {r["key"]: r["name"] for r in _in(conn, "SELECT key, name FROM entities WHERE key IN :keys", "keys", keys)}
+        self._named = {}
         cited = {e["source"] for e, _ in self.all}
         self.sources = {}
         for row in _in(conn, "SELECT id, key, title, url, publisher, published_on FROM sources WHERE key IN :keys", "keys", cited):
@@ -319,6 +320,17 @@ class Subject:
             return {"key": metric, "label": display.metric_label(metric, self.vocab), "section": None,
                     "chart": True, "unit": None, "type": None}
         return spec
+
+    def named(self, name):
+        """The key of the one entity called `name` (key, name or alias, any case), else None."""
+        if not isinstance(name, str) or not name.strip():
+            return None
+        if name not in self._named:
+            keys = {r["key"] for r in _rows(self.conn, """
+                SELECT key FROM entities WHERE key = :name OR lower(name) = lower(:name)
+                UNION SELECT entity FROM entity_aliases WHERE alias_folded = :folded""", name=name, folded=fold(name))}
+            self._named[name] = keys.pop() if len(keys) == 1 else None
+        return self._named[name]
 
     def kind_description(self, kind):
         return (self.vocab.kinds.get(kind) or {}).get("description", display.kind_label(kind))
@@ -433,6 +445,7 @@ def _state_row(s, state_key, entry, event):
             label += f" — {attributes['segment']}"
     elif kind == "launch":
         label = attributes.get("product") or state_key
+        label_entity = s.named(attributes.get("product"))
         if attributes.get("vehicle"):
             value.append({"text": f" in the {attributes['vehicle']}"})
     elif kind == "facility_opening":
