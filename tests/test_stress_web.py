@@ -135,10 +135,10 @@ ATTACKS = {
     "allocate 1 GB": "select randomblob(999999999)",
     # one row of heavy calls (60 s against a 3 s limit before the limits): refused at once
     "60 heavy calls in one row": "select " + " + ".join(["length(hex(randomblob(100000000)))"] * 60),
-    # as heavy as the limits allow: a row per number, each scanning a 98 KB text for a 40 KB one (~0.1 s a
-    # row): stopped by the time limit, which is checked every few VM steps rather than every 1000
-    "heavy calls within the limits": "with recursive n(i) as (select 1 union all select i + 1 from n where i < 2000) "
-        "select sum(instr(hex(zeroblob(49000 + i % 7)), substr(hex(zeroblob(49000)), 1, 40000) || '1')) from n",
+    # as heavy as the limits allow, row after row (each row scans an 18 KB text for an 8 KB one): stopped by
+    # the time limit, which is checked every few VM steps rather than every 1000
+    "heavy calls within the limits": "with recursive n(i) as (select 1 union all select i + 1 from n where i < 10000000) "
+        "select sum(instr(hex(zeroblob(9000 + i % 7)), substr(hex(zeroblob(9000)), 1, 8000) || '1')) from n",
 }
 HONEST = [
     f"/-/timeline/{ENTITY}",
