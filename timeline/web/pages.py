@@ -1062,7 +1062,10 @@ def _state_side(s, state_key, entry):
         other = event.get("counterparty") if event else None
         label = f"{_capital(display.kind_label(kind))}: {s.name(other)}" if other else state_key
         text = display.state_value(entry, s.vocab)
-        value = [{"text": "" if text in ("owner", "invested", "acquired") else text}]
+        roles = s.vocab.relation(kind) if kind in s.vocab.kinds else None
+        if text in ("owner", "invested", "acquired") and roles:
+            text = ROLE_WORDS.get(roles[0], roles[0])  # the default says nothing the role does not
+        value = [{"text": text}]
         row = {"section": KIND_SECTIONS.get(kind, "other"), "label": label, "value": value,
                "value_text": value[0]["text"]}
     return {"label": row["label"], "section": row["section"], "value": row["value"], "text": row["value_text"],
