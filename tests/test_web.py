@@ -352,6 +352,15 @@ def test_metric_history_query(ds):
     assert {r["metric"] for r in everything} == {"revenue", "shipments"}
 
 
+def test_events_over_time_query(ds):
+    years = rows(ds, "/timeline/events_over_time.json?entity=nova")
+    assert [(r["period"], r["events"]) for r in years] == [("2024", 3), ("2025", 10)]
+    quarters = rows(ds, "/timeline/events_over_time.json?entity=Nova%20Motors&every=quarter&kind=financial_result")
+    assert [(r["period"], r["events"], r["standing"]) for r in quarters] == [
+        ("2024-Q3", 1, 1), ("2024-Q4", 1, 1), ("2025-Q1", 1, 1), ("2025-Q2", 2, 1)]
+    assert [r["period"] for r in rows(ds, "/timeline/events_over_time.json?every=month")][:2] == ["2024-01", "2024-07"]
+
+
 def test_relationships_query(ds):
     orbit = rows(ds, "/timeline/relationships_of.json?entity=orbit")
     assert [(r["role"], r["counterparty"], r["since"]) for r in orbit] == [("investor", "nova", "Aug 2025")]
