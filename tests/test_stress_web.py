@@ -11,7 +11,11 @@ careless query to run for hours (10,000 events: a three-way cross join is
 - the file is served immutable and downloadable, and the downloaded copy
   passes `timeline verify`;
 - 50 clients for 20 seconds on the heaviest entity's page, two canned queries
-  and the JSON API: no errors; p50/p99 latencies are printed, never asserted.
+  and the JSON API: no errors; p50/p99 latencies are printed, never asserted;
+- three attackers (a gigabyte blob, a row of sixty heavy calls, the heaviest
+  calls the SQLite limits allow, row after row) get errors while an honest
+  client's requests all succeed; the timings are printed;
+- one entity with 10,000 events: every page of it answers with a bounded page.
 """
 import asyncio
 import hashlib

@@ -732,6 +732,19 @@ def test_control_characters_in_an_old_log_never_break_the_feeds_or_pages(tmp_pat
 
 # ---- limits on the SQL anyone can send ----
 
+def test_the_time_limit_is_checked_every_few_steps():
+    from datasette import database
+
+    from timeline.web import plugin
+
+    assert database.sqlite_timelimit is plugin._finer_time_limit  # installed when the plugin loads
+    conn = sqlite3.connect(":memory:")
+    with plugin._finer_time_limit(conn, 50):
+        with pytest.raises(sqlite3.OperationalError, match="interrupted"):
+            conn.execute("with recursive n(i) as (select 1 union all select i + 1 from n) select max(i) from n").fetchall()
+    assert conn.execute("select 1").fetchone() == (1,)  # the handler is gone afterwards
+
+
 @pytest.mark.parametrize("sql", ["select trim(' x ')", "select ltrim('xxay', 'x')", "select rtrim(1.5, '5')",
                                  "select trim(12345, 15)", "select ltrim(null, 'x')", "select ltrim('abc', null)",
                                  "select ltrim(x'616162', 'a')", "select trim('ééaé', 'é')", "select ltrim(1e20, '1')",
