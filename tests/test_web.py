@@ -869,7 +869,7 @@ def publish_random_log(directory, events):
         date, span = event["date"], {}
         if isinstance(date, tuple):
             start, days = date
-            end = min(start + dt.timedelta(days=days), dt.date(9999, 12, 31))
+            end = dt.date.fromordinal(min(start.toordinal() + days, dt.date(9999, 12, 31).toordinal()))
             date, span = "sometime", {"valid_from": start.isoformat(), "valid_to": end.isoformat(), "precision": "approximate"}
         try:
             added.append(tl.add("acme", event["kind"], date, event["summary"], event["quote"], "src",
