@@ -103,7 +103,6 @@ def section(page, key):
 
 def test_entity_page_shows_state_charts_relationships_and_timeline(ds):
     page = html(ds, "/-/timeline/nova")
-    text = text_of(page)
     assert "<h1>Nova Motors Inc.</h1>" in page
     assert "诺瓦汽车" in page and 'href="/-/timeline/nova-cockpit"' in page  # aliases, children
     # state now, in sections with the vocabulary's labels: the correction stands, headquarters moved
