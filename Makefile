@@ -9,7 +9,7 @@ DB ?= timeline.db
 PORT ?= 8001
 PYTEST_ARGS ?= -n 2
 
-.PHONY: serve test test-quick stress bench build clean system-deps
+.PHONY: serve test test-quick stress bench build clean system-deps screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,10 @@ stress: $(INSTALLED) system-deps
 
 bench: $(INSTALLED)
 	$(BIN)/python -m bench
+
+# the README's pictures of the site: events/ built afresh, served, photographed in Chromium
+screenshots: $(INSTALLED) system-deps
+	$(BIN)/python -m timeline.web.screenshots --out docs/screenshots
 
 # The database is the log (facts added with the CLI live only there until they
 # are written back to events/): clean never deletes it.

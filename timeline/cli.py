@@ -154,6 +154,10 @@ def event_options(command):
         click.option("--kind", help="Event kind (see `timeline kinds`)."),
         click.option("--date", "date_text", help="The date as the source wrote it: 'Q2 2025', 'April 2024'."),
         click.option("--date-note", help="How an inferred date was inferred."),
+        click.option("--valid-from", help="First day of the span, when --date cannot be read (with --valid-to, "
+                                          "--precision and --date-note)."),
+        click.option("--valid-to", help="Last day of the span, when --date cannot be read."),
+        click.option("--precision", help="day, month, quarter, half, year or approximate, when --date cannot be read."),
         click.option("--reported-on", help="When it became public (default: the source's date)."),
         click.option("--summary", help="One sentence in your own words."),
         click.option("--quote", help="The verbatim sentence from the source (≤ 300 characters)."),
@@ -174,8 +178,8 @@ def event_options(command):
 @event_options
 @click.option("--id", "event_id", help="Event id (default: entity/period/what).")
 @click.pass_context
-def add(ctx, event_id, entity, counterparty, kind, date_text, date_note, reported_on, summary, quote, attrs,
-        source_key, source_url, source_title, published_on, publisher):
+def add(ctx, event_id, entity, counterparty, kind, date_text, date_note, valid_from, valid_to, precision, reported_on,
+        summary, quote, attrs, source_key, source_url, source_title, published_on, publisher):
     """Append one event citing a source; prints its id."""
     for name, value in (("--entity", entity), ("--kind", kind), ("--date", date_text), ("--summary", summary), ("--quote", quote)):
         if not value:
@@ -183,7 +187,8 @@ def add(ctx, event_id, entity, counterparty, kind, date_text, date_note, reporte
     source = _new_source(source_key, source_url, source_title, published_on, publisher)
     _echo(_timeline(ctx).add(entity, kind, date_text, summary, quote, source, attrs=_attrs(attrs),
                                   counterparty=counterparty, id=event_id, date_note=date_note,
-                                  reported_on=reported_on))
+                                  reported_on=reported_on, valid_from=valid_from, valid_to=valid_to,
+                                  precision=precision))
 
 
 @cli.command()
@@ -192,13 +197,15 @@ def add(ctx, event_id, entity, counterparty, kind, date_text, date_note, reporte
 @click.option("--reason", required=True, help="Why the correction is made.")
 @click.option("--keep-summary", is_flag=True, help="Keep the summary although a figure changes (it does not state it).")
 @click.pass_context
-def correct(ctx, event_id, reason, entity, counterparty, kind, date_text, date_note, reported_on, summary, quote,
-            attrs, source_key, source_url, source_title, published_on, publisher, keep_summary):
+def correct(ctx, event_id, reason, entity, counterparty, kind, date_text, date_note, valid_from, valid_to, precision,
+            reported_on, summary, quote, attrs, source_key, source_url, source_title, published_on, publisher,
+            keep_summary):
     """Append a corrected version of EVENT_ID that supersedes it; prints the new id."""
     source = _new_source(source_key, source_url, source_title, published_on, publisher)
     _echo(_timeline(ctx).correct(event_id, reason, source, attrs=_attrs(attrs), keep_summary=keep_summary,
                                       entity=entity,
                                       counterparty=counterparty, kind=kind, date=date_text, date_note=date_note,
+                                      valid_from=valid_from, valid_to=valid_to, precision=precision,
                                       reported_on=reported_on, summary=summary, quote=quote))
 
 

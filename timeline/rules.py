@@ -155,16 +155,6 @@ def winners(events, as_of=None, vocab=None):
     return chosen
 
 
-def latest_reports(rows):
-    """{(metric, series, valid_from, valid_to): row}: the latest report of each metric, series and period."""
-    best = {}
-    for row in rows:
-        group = (row["metric"], row.get("series", ""), row["valid_from"], row["valid_to"])
-        if group not in best or report_order(row) > report_order(best[group]):
-            best[group] = row
-    return best
-
-
 # ---- the rows each projection holds for one standing event ----
 
 def state_value(event, vocab=None):

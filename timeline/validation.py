@@ -90,11 +90,13 @@ def _date_text(raw, name):
     return value.isoformat() if hasattr(value, "isoformat") else _text(raw, name)
 
 
-def _span(text, base=None, fiscal_year_end="12-31"):
+def _span(text, base=None, fiscal_year_end="12-31", explain=False):
     try:
         return dates.parse(text, base=base, fiscal_year_end=fiscal_year_end)
     except dates.DateError as error:
-        raise TimelineError(str(error)) from None
+        hint = (" (when the date cannot be read, give valid_from, valid_to and precision, with a date_note "
+                "saying how they were inferred)") if explain else ""
+        raise TimelineError(f"{error}{hint}") from None
 
 
 _DATES_READ = {}  # text -> ISO date: a bulk import reads the same few thousand dates once per row
@@ -346,7 +348,7 @@ def make_event(raw, source, fiscal_year_end="12-31", vocab=None, recorded_span=F
         if precision not in dates.PRECISIONS:
             raise TimelineError(f"unknown precision '{precision}'{did_you_mean(precision, dates.PRECISIONS)}")
     else:
-        span = _span(date_text, base=base, fiscal_year_end=fiscal_year_end)
+        span = _span(date_text, base=base, fiscal_year_end=fiscal_year_end, explain=True)
         valid_from, valid_to, precision = span.valid_from.isoformat(), span.valid_to.isoformat(), span.precision
     if valid_to < valid_from:
         raise TimelineError(f"valid_to {valid_to} is before valid_from {valid_from}")

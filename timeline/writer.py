@@ -502,7 +502,7 @@ class Writer:
         source = self.source(source_key)
         event = validation.make_event({**raw, "id": "draft"}, source, self.registry.entities[entity]["fiscal_year_end"],
                                       self.vocab)
-        what = event["attributes"].get("metric") or event["kind"].replace("_", "-")
+        what = (event["attributes"].get("metric") or event["kind"]).replace("_", "-")
         base = f"{entity}/{dates.slug(event['valid_from'], event['valid_to'], event['precision'])}/{what}"
         candidate, n = base, 1
         while candidate in self.pending_ids or self._stored_event(candidate) is not None:
