@@ -75,3 +75,53 @@ def test_a_correction_that_changes_a_figure_says_so_in_its_summary(timeline):
                                                                     155700000)
     kept = timeline.correct(new, "restated in the 10-Q", attrs=["change_yoy=-9%"], keep_summary=True)
     assert next(e for e in timeline.log("acme") if e.event_id == kept).summary == entry.summary
+
+
+RESOLVE_ENTITIES = [  # (key, name, aliases): names that fold beyond ASCII lower(), and clashes
+    ("strasse-ag", "Straße Motoren AG", ["ŞA Group"]),
+    ("spaced", "Big   Spaced\tName ", []),
+    ("gamma", "Gamma Corp", ["Delta Works"]),
+    ("delta", "Delta Works", []),  # the alias of gamma, now also delta's name
+    ("twin-a", "Twin", []), ("twin-b", "TWIN", []),
+    ("kelvin", "\u212aelvin Systems", []),  # KELVIN SIGN: lower() leaves it, casefold() makes it k
+    ("acme", "Acme Motors", ["ACME", "acme-old"]),
+]
+RESOLVE_NAMES = [  # (name as typed, the key it finds, or the error)
+    ("acme", "acme", None), ("ACME", "acme", None), ("  acme   motors ", "acme", None), ("Acme-Old", "acme", None),
+    ("STRASSE MOTOREN AG", "strasse-ag", None), ("straße motoren ag", "strasse-ag", None),
+    ("şa group", "strasse-ag", None), ("big spaced name", "spaced", None), ("BIG SPACED NAME", "spaced", None),
+    ("kelvin systems", "kelvin", None), ("KELVIN", "kelvin", None), ("Gamma corp", "gamma", None),
+    ("delta works", None, "entity 'delta works' is ambiguous: it names delta, gamma; use the key"),
+    ("twin", None, "entity 'twin' is ambiguous: it names twin-a, twin-b; use the key"),
+    ("twin-a", "twin-a", None),
+    ("acme motor", None, "unknown entity 'acme motor' — did you mean 'acme motors'?"),
+    ("zzz", None, "unknown entity 'zzz' (add it with `timeline entity add`)"),
+    ("", None, "unknown entity ''"),
+    ("bad\udcff", None, "unknown entity"),
+]
+
+
+@pytest.fixture(scope="module")
+def named(tmp_path_factory):
+    tl = Timeline.init(str(tmp_path_factory.mktemp("names") / "timeline.db"))
+    for key, name, aliases in RESOLVE_ENTITIES:
+        tl.add_entity(key, name=name, type="company", aliases=aliases)
+    return tl
+
+
+@pytest.mark.parametrize("name,key,error", RESOLVE_NAMES)
+def test_one_entity_is_found_through_the_indexes_as_the_registry_finds_it(named, name, key, error):
+    """Timeline.resolve reads the indexes (not the whole registry) and answers what Registry.resolve does."""
+    from timeline.registry import Registry
+
+    def answer(resolve):
+        try:
+            return resolve(name), None
+        except TimelineError as failure:
+            return None, str(failure)
+
+    with named.engine.connect() as conn:
+        expected = answer(Registry(conn).resolve)
+    found = answer(named.resolve)
+    assert found == expected
+    assert found[0] == key and (error is None or found[1].startswith(error))

@@ -13,13 +13,16 @@ failed write leaves the database exactly as it was.
 import re
 from contextlib import contextmanager
 
-from . import bundles, curation, database, importing, projections, queries, verify as verifying, vocabulary
+from . import database, queries, vocabulary
 from .backends import backend_for
 from .errors import TimelineError
 from .progress import SILENT
 from .results import Publication
 from .validation import iso_date
 from .writer import Writer
+
+# bundles, curation, importing, projections and verify are imported by the methods that use them:
+# a command that shows or appends one fact should not load the machinery of bulk work
 
 
 class Timeline:
@@ -66,13 +69,16 @@ class Timeline:
     def import_paths(self, paths, progress=None):
         """Import YAML bundles and JSON Lines exports (files or directories) in one transaction; returns
         a Report.  Files are read as streams, so memory stays bounded whatever their size (importing.py)."""
+        from . import importing
         return self._import(lambda: importing.inputs_for(paths), progress)
 
     def import_bundles(self, parsed, progress=None):
         """Import parsed bundles (bundles.read) in one transaction; returns a Report."""
+        from . import importing
         return self._import(lambda: importing.inputs_of(parsed), progress)
 
     def _import(self, inputs, progress):
+        from . import importing
         progress = progress or SILENT
         with bulk_allocation():
             try:
@@ -228,6 +234,7 @@ class Timeline:
 
     def rebuild(self, progress=None):
         """Replay the log into fresh projections; returns the number of events replayed."""
+        from . import projections
         with self._write() as writer:
             return projections.rebuild(writer.conn, vocab=writer.vocab, progress=progress)
 
@@ -286,6 +293,7 @@ class Timeline:
 
     def status(self, paths):
         """How the bundles under `paths` compare with the database (curation.Status)."""
+        from . import curation
         with self._read() as conn:
             return curation.status(conn, paths)
 
@@ -293,6 +301,7 @@ class Timeline:
         """Check every hash chain and that the projections equal a replay; returns a Verdict.
 
         `expect_head`: the event chain head the log must end with (catches a log cut short)."""
+        from . import verify as verifying
         with self.backend.read_snapshot(self.engine) as conn:
             return verifying.verify(conn, expect_head=expect_head, progress=progress)
 
@@ -300,6 +309,7 @@ class Timeline:
     def verify_file(path, expect_head=None, key=None, progress=None):
         """Verify a database file or URL that need not be a live log (a published file); `key`: the
         OpenSSH public key a published file must be signed by."""
+        from . import verify as verifying
         with database.connect(path).connect() as conn:
             return verifying.verify(conn, expect_head=expect_head, key=key, progress=progress)
 
@@ -310,6 +320,7 @@ class Timeline:
     def export_chunks(self, format="jsonl", progress=None):
         """The whole log as text (see `export`), a piece at a time, from one snapshot: what `timeline
         export` writes, for a log of any size."""
+        from . import bundles
         progress = progress or SILENT
         with self.backend.read_snapshot(self.engine) as conn, \
                 progress.task("exporting", total=self._count_events(conn), unit="events") as task:
@@ -323,6 +334,7 @@ class Timeline:
 
     def write_back(self, directory, force=False):
         """Write the whole log into `directory` (events/) as YAML bundles; returns curation.WrittenBack."""
+        from . import curation
         with self.backend.read_snapshot(self.engine) as conn:
             return curation.write_back(conn, directory, force)
 

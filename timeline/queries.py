@@ -14,12 +14,13 @@ import sqlalchemy as sa
 
 from . import display, rules, schema, vocabulary
 from .loading import load_events
-from .registry import Registry
+from .registry import lookup
 from .results import EntityRecord, HistoryEntry, LogEntry, SourceRecord, State, StateEntry
 
 
 def resolve(conn, name):
-    return Registry(conn).resolve(name)
+    """The key of the entity called `name` (key, name or alias, any case), found through the indexes."""
+    return lookup(conn, name)
 
 
 def state(conn, entity, as_of=None, known_at=None):

@@ -18,7 +18,7 @@ from .backends import backend_for
 from .errors import TimelineError, did_you_mean
 from .loading import load_events
 from .progress import SILENT
-from .registry import Registry, fold
+from .registry import Registry, fold, lookup
 from .results import Report
 from .schema import check_fits, valid_text
 
@@ -87,7 +87,8 @@ class Writer:
         self.conn = conn
         self.report = Report()
         self.recorded_at = now_utc()
-        self.registry = Registry(conn)
+        self._registry = None     # the whole registry, read on first use (see resolve)
+        self._resolved = {}       # name -> entity row, found through the indexes (see resolve)
         self.vocab = vocabulary.for_connection(conn)  # built-in kinds and metrics, and the curators' metrics
         self.sources = SourceCache(conn)  # read by key: one append must not read every source
         head = conn.execute(sa.select(schema.events.c.seq, schema.events.c.hash, schema.events.c.recorded_at)
@@ -106,6 +107,30 @@ class Writer:
         self.unprojected = []      # inserted events whose projections wait for flush (a few; see insert_pending)
         self.bulk = None           # more: projections.BulkApply, fed each batch as it is inserted
         self.dropped = []          # the plain indexes of events dropped for a bulk load (made again by flush)
+
+    # ---- the registry ----
+
+    @property
+    def registry(self):
+        """The whole entity registry, read once, on first use (adding entities, a bulk import)."""
+        if self._registry is None:
+            self._registry = Registry(self.conn)
+        return self._registry
+
+    LOOKUPS = 16  # names one append resolves through the indexes; past them the whole registry is read
+
+    def resolve(self, name, role="entity"):
+        """(key, row) of the entity called `name`: found through the indexes for the few names an
+        append gives, so one event does not read every entity; from the whole registry (read once)
+        when entities are added or many names are resolved."""
+        if self._registry is None and (name in self._resolved or len(self._resolved) < self.LOOKUPS):
+            if name not in self._resolved:
+                key = lookup(self.conn, name, role)
+                row = self.conn.execute(sa.select(schema.entities).where(schema.entities.c.key == key)).first()
+                self._resolved[name] = (key, dict(row._mapping))
+            return self._resolved[name]
+        key = self.registry.resolve(name, role)
+        return key, self.registry.entities[key]
 
     # ---- row ids ----
 
@@ -338,12 +363,12 @@ class Writer:
         entity_name = raw.get("entity")
         if not entity_name or not isinstance(entity_name, str):
             raise TimelineError("entity is missing or empty")
-        entity_key = self.registry.resolve(entity_name)
-        event = validation.make_event(raw, source, self.registry.entities[entity_key]["fiscal_year_end"], self.vocab,
+        entity_key, entity = self.resolve(entity_name)
+        event = validation.make_event(raw, source, entity["fiscal_year_end"], self.vocab,
                                       recorded_span=preserved is not None)
         event["entity"] = entity_key
         if event["counterparty"]:
-            event["counterparty"] = self.registry.resolve(event["counterparty"], "counterparty")
+            event["counterparty"] = self.resolve(event["counterparty"], "counterparty")[0]
             if event["counterparty"] == entity_key:
                 raise TimelineError(f"counterparty is the entity itself ('{entity_key}')")
         check_fits(schema.events, event)
@@ -498,9 +523,9 @@ class Writer:
 
     def derive_id(self, raw, source_key):
         """`entity/period/what` for an event added without an id, unique in the log."""
-        entity = self.registry.resolve(raw.get("entity") or "")
+        entity, row = self.resolve(raw.get("entity") or "")
         source = self.source(source_key)
-        event = validation.make_event({**raw, "id": "draft"}, source, self.registry.entities[entity]["fiscal_year_end"],
+        event = validation.make_event({**raw, "id": "draft"}, source, row["fiscal_year_end"],
                                       self.vocab)
         what = (event["attributes"].get("metric") or event["kind"]).replace("_", "-")
         base = f"{entity}/{dates.slug(event['valid_from'], event['valid_to'], event['precision'])}/{what}"

@@ -25,7 +25,7 @@ from datasette.utils import escape_fts
 from .. import dates, display, queries, rules, vocabulary
 from ..chain import canonical_json, sha256_hex
 from ..errors import TimelineError
-from ..registry import Registry, fold
+from ..registry import fold, lookup
 from ..validation import EVENT_CONTENT
 from . import charts
 
@@ -273,7 +273,7 @@ def resolve_entity(conn, name):
     if entity is not None:
         return entity
     try:
-        return Lookup(Registry(conn).resolve(name))
+        return Lookup(lookup(conn, name))
     except TimelineError:
         return None
 
