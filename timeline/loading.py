@@ -27,7 +27,14 @@ def load_events(conn, where=None):
     query = event_query()
     if where is not None:
         query = query.where(where)
-    return [event_from_row(row) for row in conn.execute(query.order_by(schema.events.c.seq))]
+    result = conn.execute(query.order_by(schema.events.c.seq))
+    names = list(result.keys())
+    # rows as plain tuples zipped with the column names: what event_from_row gives, at a fraction of
+    # the cost per row (an entity page reads every event about its entity)
+    events = [dict(zip(names, row)) for row in result.all()]
+    for event in events:
+        event["attributes"] = json.loads(event["attributes"])
+    return events
 
 
 def load_event(conn, event_id):

@@ -101,7 +101,7 @@ def events_about(conn, entity, known_at=None):
                  .where(status.c.known_from <= known_at,
                         sa.or_(status.c.known_until.is_(None), status.c.known_until > known_at)))
         about = sa.and_(about, events.c.reported_on <= known_at)
-    stored = {row.event_id: (row.status, row.changed_by) for row in conn.execute(query.where(about))}
+    stored = {event_id: (status, changed_by) for event_id, status, changed_by in conn.execute(query.where(about)).all()}
     return [(event, stored.get(event["id"], ("current", None))) for event in load_events(conn, about)]
 
 

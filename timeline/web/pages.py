@@ -89,7 +89,14 @@ class BadRequest(ValueError):
 
 
 def _rows(conn, sql, **params):
-    return [dict(r._mapping) for r in conn.execute(sa.text(sql), params)]
+    return _dicts(conn.execute(sa.text(sql), params))
+
+
+def _dicts(result):
+    """The rows of `result` as dicts (all fetched at once, zipped with the column names: a page may
+    read thousands)."""
+    names = list(result.keys())
+    return [dict(zip(names, row)) for row in result.all()]
 
 
 def _one(conn, sql, **params):
@@ -103,7 +110,7 @@ def _in(conn, sql, name, values, **params):
     if not values:
         return []
     statement = sa.text(sql).bindparams(sa.bindparam(name, expanding=True))
-    return [dict(r._mapping) for r in conn.execute(statement, {name: values, **params})]
+    return _dicts(conn.execute(statement, {name: values, **params}))
 
 
 def safe_url(url):
@@ -950,9 +957,13 @@ def visual_timeline(s, filters, years=(None, None)):
     else:
         start_year, end_year = default_from, max(default_to, default_from)
     start, end = dt.date(start_year, 1, 1), dt.date(end_year, 12, 31)
+    # a mark's title is written only when marks are drawn: past TIMELINE_MARKS the chart shows counts
+    # per lane and year, and an entity's thousands of dates need not be put in words
+    drawn = sum(1 for e in events if e["valid_to"] >= start.isoformat() and e["valid_from"] <= end.isoformat()) <= TIMELINE_MARKS
     items = [{"lane": LANE_OF.get(e["kind"], "notes"), "kind": e["kind"], "valid_from": e["valid_from"],
               "valid_to": e["valid_to"], "approximate": e["precision"] == "approximate", "seq": e["seq"],
-              "title": f"{s.when(e)} · {display.kind_label(e['kind'])} · {e['summary'][:200]}"} for e in events]
+              "title": f"{s.when(e)} · {display.kind_label(e['kind'])} · {e['summary'][:200]}" if drawn else ""}
+             for e in events]
     geometry = charts.timeline_chart(items, [(key, label) for key, label, _ in LANES], start, end, TIMELINE_MARKS)
     before = sum(1 for e in events if e["valid_to"] < start.isoformat())
     after = sum(1 for e in events if e["valid_from"] > end.isoformat())
