@@ -96,6 +96,17 @@ def test_entity_index_lists_entities_and_the_publication(ds, site):
     assert ">2024–2025</span>" in nova  # the years its facts span
 
 
+def test_the_entity_index_is_computed_once_per_version_of_the_file(ds, site):
+    """The index counts the whole log, so it is kept per version of the served file: every answer
+    is the first one, which is what pages.entity_index reads from the file."""
+    first, page = get(ds, "/-/timeline.json").json(), html(ds, "/-/timeline")
+    assert get(ds, "/-/timeline.json").json() == first and html(ds, "/-/timeline") == page
+    with sa.create_engine(f"sqlite:///{site[1]}").connect() as conn:
+        expected = pages.entity_index(conn)
+    assert [{k: v for k, v in e.items() if k != "url"} for e in first["entities"]] == expected["entities"]
+    assert first["totals"] == expected["totals"]
+
+
 def section(page, key):
     """The HTML of one state section of an entity page."""
     return page.split(f'id="state-{key}"', 1)[1].split("</section>", 1)[0]

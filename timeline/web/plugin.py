@@ -30,10 +30,12 @@ Templates (timeline_*.html, _timeline_*.html, timeline_visual.svg) are found
 after Datasette's own search path, so a --template-dir copy of one of them
 wins.  Every value is rendered through Jinja's autoescaping.
 """
+import copy
 import csv
 import io
 import json
 import mimetypes
+import os
 import sqlite3
 import sys
 import threading
@@ -91,6 +93,7 @@ READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
 _timeline_databases = weakref.WeakKeyDictionary()  # Datasette -> [database names]
 _engines = {}
 _engines_lock = threading.Lock()
+_indexes = {}  # database file -> (its version, pages.entity_index of that version): see _entity_index
 
 
 # ---- finding the published database ----
@@ -436,7 +439,7 @@ def _found(data, datasette, request, key, suffix=""):
 async def entity_index(datasette, request):
     """/-/timeline[.json]: every entity, with counts, the years its facts span, and links."""
     db = await timeline_database(datasette)
-    data = await _read(datasette, db, pages.entity_index)
+    data = await _entity_index(datasette, db)
     if _format(request) == ".json":
         for entity in data["entities"]:
             entity["url"] = entity_url(datasette, entity["key"])
@@ -458,6 +461,36 @@ async def search(datasette, request):
         return _json(data)
     context = {**data, **_common(datasette, db, request)}
     return Response.html(await datasette.render_template(["timeline_search.html"], context, request=request))
+
+
+async def _entity_index(datasette, db):
+    """pages.entity_index, computed once per version of the database file.
+
+    The index counts and spans every event of the log (entity_summary, pages._spans): per request
+    that would cost time in proportion to the log.  A published file does not change while it is
+    served; a mutable one is read again when it is replaced or written (its inode, size or
+    modification time, or its WAL's, changed)."""
+    path = str(Path(db.path).resolve()) if db.path else None
+    version = _file_version(path) if path else None
+    cached = _indexes.get(path)
+    if version is not None and cached is not None and cached[0] == version:
+        return copy.deepcopy(cached[1])
+    data = await _read(datasette, db, pages.entity_index)
+    if version is not None and version == _file_version(path):  # unchanged while it was read
+        _indexes[path] = (version, copy.deepcopy(data))
+    return data
+
+
+def _file_version(path):
+    found = []
+    for name in (path, f"{path}-wal"):
+        try:
+            stat = os.stat(name)
+        except OSError:
+            found.append(None)
+            continue
+        found.append((stat.st_ino, stat.st_size, stat.st_mtime_ns))
+    return tuple(found) if found[0] is not None else None
 
 
 def _filters(request):
