@@ -163,7 +163,42 @@ class Importer:
     # ---- step 2: the events ----
 
     def _append(self, inputs):
-        """Prepare every event (writer.prepare) and commit it in its turn, a batch at a time."""
+        """Prepare every event (writer.prepare) and commit it in its turn, a batch at a time.
+
+        An event's error is raised when its batch is committed; had the import read on, a record further
+        on might have restarted it the exact way, where every file's entities, metrics and sources come
+        before any event and the same event may be fine.  So an error while streaming is final only if
+        no such record follows: the outcome is the exact way's whatever the batch size or the process
+        that reads."""
+        try:
+            self._append_all(inputs)
+        except TimelineError:
+            if not self.exact and self._restart_ahead(inputs):
+                raise Restart("an error while streaming, and records ahead the exact way reads first") from None
+            raise
+
+    def _restart_ahead(self, inputs):
+        """Whether a streamed file holds, after its first event, a record that restarts the import when
+        reached (_jsonl_items, _check_late).  Reads the files again: only an import that fails does."""
+        for entry in inputs:
+            if entry.jsonl is None or entry.resume is None:
+                continue
+            late_in_place = self.late_sources_ok_after <= entry.number
+            reader = bundles.JsonlFile(entry.path, size=entry.size)
+            try:
+                with reader.open() as handle:
+                    for _, _, kind, record in reader.records(handle, *entry.resume):
+                        if kind in ("entity", "metric"):
+                            return True
+                        if kind == "source" and (_recorded_first(record)[0] == 0 or not late_in_place):
+                            return True
+                        if kind == "event" and not late_in_place and isinstance(record.get("source"), dict):
+                            return True  # (it may name a new source: the exact way settles it)
+            except TimelineError:
+                return False  # the file itself is bad further on: the exact way fails too
+        return False
+
+    def _append_all(self, inputs):
         writer, batch = self.writer, []
         for item in self._prepared(inputs):
             if item[0] == "source":  # a source named after events: in its turn
@@ -347,8 +382,8 @@ class Importer:
                     out.append(("event", prepared, entry.path, index, _label(raw)))
                 if len(out) >= PIPELINE_MESSAGE:
                     flush()
-            else:
-                out.append(("end", entry.events))
+            # (after a break too: the parent raises the error in its turn, once it has what came before)
+            out.append(("end", entry.events))
         except Restart as restart:
             out.append(("restart", str(restart)))
         except TimelineError as error:  # the file itself (not JSON, chain broken): an error in its turn
