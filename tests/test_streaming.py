@@ -268,3 +268,32 @@ def test_bad_input_mid_stream_is_one_line_and_changes_nothing(synthetic_export, 
     assert dump(db) == before
     # and nothing was left half-done: the log verifies and takes the good export afterwards
     ok(db, "verify")
+
+
+# ---- on each backend (conftest's `db`: SQLite, and PostgreSQL when its binaries are here) ----
+
+def test_an_export_streamed_into_each_backend_is_the_same_log(synthetic_export, db, tmp_path, monkeypatch):
+    """Imported into each backend in small batches, the export publishes the file the log it came from
+    publishes (the file holds every table of the log, projections included, row for row)."""
+    export, _ = synthetic_export
+    monkeypatch.setattr(writing.Writer, "BATCH", 250)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    ok(db, "import", export)
+    reference = fresh(tmp_path / "reference.db")
+    ok(reference, "import", export)
+    ok(db, "publish", tmp_path / "from-backend.db")
+    ok(reference, "publish", tmp_path / "reference-site.db")
+    assert dump(tmp_path / "from-backend.db") == dump(tmp_path / "reference-site.db")
+
+
+def test_bad_input_mid_stream_changes_nothing_on_each_backend(synthetic_export, db, tmp_path, monkeypatch):
+    export, _ = synthetic_export
+    monkeypatch.setattr(writing.Writer, "BATCH", 100)
+    ok(db, "import", EVENTS)
+    before = ok(db, "export")
+    path = _spoiled(export, tmp_path, 2500, "invalid event")
+    result = run(db, "import", path)
+    assert result.exit_code == 1
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("Error: ")
+    assert ok(db, "export") == before
+    ok(db, "verify")
