@@ -161,6 +161,20 @@ def test_tiny_batches_in_process_give_the_same_log(synthetic_export, tmp_path, m
     assert contents(db) == original
 
 
+@pytest.fixture
+def restarts(monkeypatch):
+    """The `exact` flag of every Importer made: [False, True] is an import that streamed, then restarted."""
+    made = []
+    real = importing.Importer.__init__
+
+    def noting(self, writer, progress=importing.SILENT, exact=False):
+        made.append(exact)
+        real(self, writer, progress, exact)
+
+    monkeypatch.setattr(importing.Importer, "__init__", noting)  # only counts: the import runs as it does
+    return made
+
+
 def _records(path):
     return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]
 
@@ -172,7 +186,7 @@ def _write_records(path, records):
 
 @pytest.mark.parametrize("late", ["entity", "source"])
 def test_a_record_streaming_cannot_take_in_place_restarts_the_exact_way(synthetic_export, tmp_path, monkeypatch,
-                                                                        late):
+                                                                        restarts, late):
     """An entity, or a source carrying its recorded_at, after the export's events: the import starts again
     reading the file in full, and gives the log the exact way gives."""
     export, original = synthetic_export
@@ -191,14 +205,6 @@ def test_a_record_streaming_cannot_take_in_place_restarts_the_exact_way(syntheti
         import_exact(fresh(tmp_path / "exact.db"), path)
         original = contents(tmp_path / "exact.db")
         assert original["sources"][-1:] != contents(fresh(tmp_path / "empty.db"))["sources"]
-    restarts = []
-    real = importing.Importer.__init__
-
-    def noting(self, writer, progress=importing.SILENT, exact=False):
-        restarts.append(exact)
-        real(self, writer, progress, exact)
-
-    monkeypatch.setattr(importing.Importer, "__init__", noting)  # only counts: the import runs as it does
     # with small batches, events that cite the late record fail (their batch committed) before it is read:
     # that error must not win over the restart reading on would have made (it did, and a pipelined
     # import died with "the process reading the export ended without a word")
@@ -212,7 +218,7 @@ def test_a_record_streaming_cannot_take_in_place_restarts_the_exact_way(syntheti
         assert contents(db) == original
 
 
-def test_a_late_source_without_recorded_at_is_taken_in_place(tmp_path, monkeypatch):
+def test_a_late_source_without_recorded_at_is_taken_in_place(tmp_path, monkeypatch, restarts):
     """A synthetic bundle names each document's source before its events: streamed in its turn, the log is
     the one reading every record first gives."""
     monkeypatch.setattr(writing, "now_utc", lambda: "2026-01-01T00:00:00.000000Z")
@@ -222,6 +228,7 @@ def test_a_late_source_without_recorded_at_is_taken_in_place(tmp_path, monkeypat
     for pipelined, db in ((False, streamed), (True, fresh(tmp_path / "pipelined.db"))):
         monkeypatch.setattr(importing, "PIPELINE_BYTES", 0 if pipelined else 1 << 40)
         ok(db, "import", path)
+    assert restarts == [False, False]  # streamed to the end, no restart
     import_exact(exact, path)
     assert contents(streamed) == contents(exact) == contents(tmp_path / "pipelined.db")
 
@@ -297,3 +304,37 @@ def test_bad_input_mid_stream_changes_nothing_on_each_backend(synthetic_export, 
     assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("Error: ")
     assert ok(db, "export") == before
     ok(db, "verify")
+
+
+def _renamed(records, suffix):
+    """A synthetic log's records with ids and source keys of their own (two can go in one import)."""
+    for record in records:
+        record = dict(record)
+        if record["record"] == "source":
+            record["key"] += suffix
+        elif record["record"] == "event":
+            record["id"] += suffix
+            for field in ("supersedes", "retracts"):
+                if record.get(field):
+                    record[field] += suffix
+            if isinstance(record.get("source"), dict):
+                record["source"] = {**record["source"], "key": record["source"]["key"] + suffix}
+        yield record
+
+
+@pytest.mark.parametrize("pipelined", [False, True], ids=["in-process", "pipelined"])
+def test_two_files_with_late_sources_give_the_exact_ways_log(tmp_path, monkeypatch, restarts, pipelined):
+    """The first file names sources after its events and the second names sources of its own: reading every
+    file first numbers the first file's late sources before the second's, so the import restarts the exact
+    way; the log is the exact way's."""
+    monkeypatch.setattr(writing, "now_utc", lambda: "2026-01-01T00:00:00.000000Z")
+    monkeypatch.setattr(importing, "PIPELINE_BYTES", 0 if pipelined else 1 << 40)
+    monkeypatch.setattr(writing.Writer, "BATCH", 50)
+    first = _write_records(tmp_path / "a.jsonl", _renamed(synth.records(600, entities=20, seed=1), "-a"))
+    second = _write_records(tmp_path / "b.jsonl", _renamed(synth.records(600, entities=20, seed=2), "-b"))
+    streamed, exact = fresh(tmp_path / "streamed.db"), fresh(tmp_path / "exact.db")
+    ok(streamed, "import", first, second)
+    assert restarts == [False, True]
+    import_exact(exact, first, second)
+    assert contents(streamed) == contents(exact)
+    assert len(contents(streamed)["events"]) == sum(r["record"] == "event" for r in _records(first) + _records(second))
