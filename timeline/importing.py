@@ -17,8 +17,11 @@ after its first event is taken where it stands when that gives the same log
 (a source without a recorded_at, as synthetic bundles interleave them);
 otherwise the import starts again (`Restart`, the transaction rolled back) in
 the exact way: every file read in full in step 1, its events waiting in a
-Spool.  Events that must be sorted (written back with a seq) wait in the
-Spool too: in memory while few, then in a temporary SQLite file.
+Spool; an error met while streaming does the same when such a record lies
+further on (the exact way may take the event the error was about), so the
+outcome never depends on the batch size.  Events that must be sorted
+(written back with a seq) wait in the Spool too: in memory while few, then
+in a temporary SQLite file.
 
 The whole import is one transaction: an error anywhere leaves the log as it was.
 """
