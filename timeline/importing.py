@@ -26,9 +26,11 @@ in a temporary SQLite file.
 The whole import is one transaction: an error anywhere leaves the log as it was.
 """
 import itertools
+import json
 import os
 import pickle
 import queue
+import re
 import sqlite3
 import tempfile
 import threading
@@ -182,23 +184,35 @@ class Importer:
 
     def _restart_ahead(self, inputs):
         """Whether a streamed file holds, after its first event, a record that restarts the import when
-        reached (_jsonl_items, _check_late).  Reads the files again: only an import that fails does."""
+        reached (_jsonl_items, _check_late).  Reads the files again (only an import that fails does),
+        parsing only the lines that may be such a record: a line that says it is an event is one."""
         for entry in inputs:
             if entry.jsonl is None or entry.resume is None:
                 continue
             late_in_place = self.late_sources_ok_after <= entry.number
-            reader = bundles.JsonlFile(entry.path, size=entry.size)
             try:
-                with reader.open() as handle:
-                    for _, _, kind, record in reader.records(handle, *entry.resume):
-                        if kind in ("entity", "metric"):
-                            return True
-                        if kind == "source" and (_recorded_first(record)[0] == 0 or not late_in_place):
-                            return True
-                        if kind == "event" and not late_in_place and isinstance(record.get("source"), dict):
-                            return True  # (it may name a new source: the exact way settles it)
-            except TimelineError:
-                return False  # the file itself is bad further on: the exact way fails too
+                handle = open(entry.path, "rb")
+            except OSError:
+                return False  # the exact way cannot read it either
+            with handle:
+                handle.seek(entry.resume[0])
+                while True:
+                    line = handle.readline(bundles.MAX_LINE_BYTES + 1)
+                    if not line:
+                        break
+                    if late_in_place and (b'"record"' not in line or _EVENT_RECORD.search(line)):
+                        continue  # an event (a record without "record" is one): only its source can matter
+                    try:
+                        record = json.loads(line) if line.strip() else {}
+                    except (ValueError, RecursionError):
+                        return False  # the file is bad further on: the exact way fails too
+                    kind = record.get("record", "event") if isinstance(record, dict) else None
+                    if kind in ("entity", "metric"):
+                        return True
+                    if kind == "source" and (_recorded_first(record)[0] == 0 or not late_in_place):
+                        return True
+                    if kind == "event" and not late_in_place and isinstance(record.get("source"), dict):
+                        return True  # (it may name a new source: the exact way settles it)
         return False
 
     def _append_all(self, inputs):
@@ -400,6 +414,10 @@ class Importer:
         finally:
             os._exit(0)  # nothing of the parent's (its database connection) is closed or flushed here
 
+
+# the text of a line that is an event record (inside a JSON string a quote is escaped, so this is a key and
+# its value), for _restart_ahead to skip without parsing
+_EVENT_RECORD = re.compile(rb'"record"\s*:\s*"event"')
 
 PIPELINE_BYTES = 4 << 20  # an export larger than this (from its first event) is read by a second process
 PIPELINE_MESSAGE = 256  # items a message from it carries
