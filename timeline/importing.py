@@ -17,15 +17,20 @@ after its first event is taken where it stands when that gives the same log
 (a source without a recorded_at, as synthetic bundles interleave them);
 otherwise the import starts again (`Restart`, the transaction rolled back) in
 the exact way: every file read in full in step 1, its events waiting in a
-Spool.  Events that must be sorted (written back with a seq) wait in the
-Spool too: in memory while few, then in a temporary SQLite file.
+Spool; an error met while streaming does the same when such a record lies
+further on (the exact way may take the event the error was about), so the
+outcome never depends on the batch size.  Events that must be sorted
+(written back with a seq) wait in the Spool too: in memory while few, then
+in a temporary SQLite file.
 
 The whole import is one transaction: an error anywhere leaves the log as it was.
 """
 import itertools
+import json
 import os
 import pickle
 import queue
+import re
 import sqlite3
 import tempfile
 import threading
@@ -163,7 +168,54 @@ class Importer:
     # ---- step 2: the events ----
 
     def _append(self, inputs):
-        """Prepare every event (writer.prepare) and commit it in its turn, a batch at a time."""
+        """Prepare every event (writer.prepare) and commit it in its turn, a batch at a time.
+
+        An event's error is raised when its batch is committed; had the import read on, a record further
+        on might have restarted it the exact way, where every file's entities, metrics and sources come
+        before any event and the same event may be fine.  So an error while streaming is final only if
+        no such record follows: the outcome is the exact way's whatever the batch size or the process
+        that reads."""
+        try:
+            self._append_all(inputs)
+        except TimelineError:
+            if not self.exact and self._restart_ahead(inputs):
+                raise Restart("an error while streaming, and records ahead the exact way reads first") from None
+            raise
+
+    def _restart_ahead(self, inputs):
+        """Whether a streamed file holds, after its first event, a record that restarts the import when
+        reached (_jsonl_items, _check_late).  Reads the files again (only an import that fails does),
+        parsing only the lines that may be such a record: a line that says it is an event is one."""
+        for entry in inputs:
+            if entry.jsonl is None or entry.resume is None:
+                continue
+            late_in_place = self.late_sources_ok_after <= entry.number
+            try:
+                handle = open(entry.path, "rb")
+            except OSError:
+                return False  # the exact way cannot read it either
+            with handle:
+                handle.seek(entry.resume[0])
+                while True:
+                    line = handle.readline(bundles.MAX_LINE_BYTES + 1)
+                    if not line:
+                        break
+                    if late_in_place and (b'"record"' not in line or _EVENT_RECORD.search(line)):
+                        continue  # an event (a record without "record" is one): only its source can matter
+                    try:
+                        record = json.loads(line) if line.strip() else {}
+                    except (ValueError, RecursionError):
+                        return False  # the file is bad further on: the exact way fails too
+                    kind = record.get("record", "event") if isinstance(record, dict) else None
+                    if kind in ("entity", "metric"):
+                        return True
+                    if kind == "source" and (_recorded_first(record)[0] == 0 or not late_in_place):
+                        return True
+                    if kind == "event" and not late_in_place and isinstance(record.get("source"), dict):
+                        return True  # (it may name a new source: the exact way settles it)
+        return False
+
+    def _append_all(self, inputs):
         writer, batch = self.writer, []
         for item in self._prepared(inputs):
             if item[0] == "source":  # a source named after events: in its turn
@@ -347,8 +399,8 @@ class Importer:
                     out.append(("event", prepared, entry.path, index, _label(raw)))
                 if len(out) >= PIPELINE_MESSAGE:
                     flush()
-            else:
-                out.append(("end", entry.events))
+            # (after a break too: the parent raises the error in its turn, once it has what came before)
+            out.append(("end", entry.events))
         except Restart as restart:
             out.append(("restart", str(restart)))
         except TimelineError as error:  # the file itself (not JSON, chain broken): an error in its turn
@@ -362,6 +414,10 @@ class Importer:
         finally:
             os._exit(0)  # nothing of the parent's (its database connection) is closed or flushed here
 
+
+# the text of a line that is an event record (inside a JSON string a quote is escaped, so this is a key and
+# its value), for _restart_ahead to skip without parsing
+_EVENT_RECORD = re.compile(rb'"record"\s*:\s*"event"')
 
 PIPELINE_BYTES = 4 << 20  # an export larger than this (from its first event) is read by a second process
 PIPELINE_MESSAGE = 256  # items a message from it carries

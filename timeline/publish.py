@@ -31,6 +31,14 @@ in a second process while this one makes the indexes.  The projections are
 the log's own, copied as they are; `timeline verify FILE` checks them
 against a replay too.  Memory stays bounded whatever the size of the log.
 
+Every publish builds the whole file, also when OUT holds a publication of an
+earlier head of the same log: little of the work is proportional to what was
+appended.  `state_values.rank` is each event's place among all events, so an
+appended event moves the rank of most rows (100 events appended to a
+100,000-event log moved 88,432 of 88,438); old events' projections change
+with corrections; and the search index, the key order of the tables and
+ANALYZE must be rebuilt for the file to be the one a full build gives.
+
 Given the same log the rows are the same whichever backend held it: rows are
 copied in primary-key order compared as Python values (code point order,
 which is SQLite's BINARY order and PostgreSQL's "C" collation), never in the
