@@ -25,7 +25,6 @@ in a temporary SQLite file.
 
 The whole import is one transaction: an error anywhere leaves the log as it was.
 """
-import itertools
 import json
 import os
 import pickle
@@ -472,14 +471,6 @@ def _reorder(report):
         ordered = sorted(counts, key=lambda what: _COUNTED.index(what) if what in _COUNTED else len(_COUNTED))
         setattr(report, outcome, {what: counts[what] for what in ordered})
 
-
-def _batches(items, size):
-    items = iter(items)
-    while True:
-        batch = list(itertools.islice(items, size))
-        if not batch:
-            return
-        yield batch
 
 
 # A log rebuilt from its written-back bundles must number and chain its rows as the

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from . import rules, schema, vocabulary
 from .backends import backend_for
 from .loading import event_from_row, event_query, load_event, load_events
+from .batches import batched
 from .progress import SILENT
 
 # above this many events in one append, replaying the whole log is cheaper than
@@ -252,7 +253,7 @@ class Replay:
 
     def entity_state(self):
         """Lists of entity_state rows, in (entity, key) order."""
-        for chunk in _chunked(self.winners(), 1000):
+        for chunk in batched(self.winners(), 1000):
             yield [rules.state_row(event_from_row(row), key, self.vocab) for key, row in chunk]
 
     def metric_flags(self):
@@ -303,14 +304,6 @@ def _stream(conn, query):
     # (options of the statement: on the connection they would stay for every later statement)
     return conn.execute(query.execution_options(stream_results=True, yield_per=BATCH))
 
-
-def _chunked(items, size):
-    items = iter(items)
-    while True:
-        chunk = list(itertools.islice(items, size))
-        if not chunk:
-            return
-        yield chunk
 
 
 def apply(conn, new_events, vocab=None):

@@ -61,6 +61,7 @@ from . import __version__, chain, database, display, rules, schema, signing, voc
 from .backends import backend_for
 from .errors import TimelineError
 from .loading import head
+from .batches import batched
 from .progress import SILENT
 from .registry import fold
 
@@ -672,12 +673,12 @@ def _reader_rows(path):
         side.execute("BEGIN")
         side.execute("CREATE TABLE event_periods (seq INTEGER PRIMARY KEY, period TEXT)")
         side.execute(f"CREATE TABLE state_values ({', '.join(STATE_COLUMNS)})")
-        for batch in _batched(period_rows(src.execute(PERIOD_SQL)), CHUNK):
+        for batch in batched(period_rows(src.execute(PERIOD_SQL)), CHUNK):
             side.executemany("INSERT INTO event_periods VALUES (?, ?)", batch)
         ranks = places(src.execute(RANK_SQL))
         placeholders = ", ".join("?" * len(STATE_COLUMNS))
         sources = dict(src.execute(SOURCE_KEYS_SQL).fetchall())
-        for batch in _batched(state_rows(src.execute(STATE_SQL), _vocabulary_of(src), ranks, sources), CHUNK):
+        for batch in batched(state_rows(src.execute(STATE_SQL), _vocabulary_of(src), ranks, sources), CHUNK):
             side.executemany(f"INSERT INTO state_values VALUES ({placeholders})", batch)
         side.execute("COMMIT")
     finally:
@@ -721,16 +722,6 @@ def _vocabulary_of(dst):
             for cursor in [dst.execute("SELECT * FROM metrics ORDER BY id")] for row in cursor.fetchall()]
     return vocabulary.builtin().with_metrics(rows) if rows else vocabulary.builtin()
 
-
-def _batched(rows, size):
-    batch = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 # ---- work done by other processes while the file is built ----

@@ -95,15 +95,6 @@ class Backend:
         return None
 
 
-def _chunks(values, size):
-    import itertools
-    values = iter(values)
-    while True:
-        batch = list(itertools.islice(values, size))
-        if not batch:
-            return
-        yield batch
-
 
 def backend_named(name):
     if name == "sqlite":

@@ -9,8 +9,9 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 
+from ..batches import batched
 from ..errors import TimelineError, first_line
-from . import CONNECT_TIMEOUT_SECONDS, INSERT_CHUNK, Backend, _chunks
+from . import CONNECT_TIMEOUT_SECONDS, INSERT_CHUNK, Backend
 
 LOG_LOCK_ID = 0x7431_6D65  # "timeline": the advisory lock key of the log
 
@@ -47,7 +48,7 @@ class PostgreSQL(Backend):
 
     def insert_many(self, conn, table, values, columns=None):
         names = columns or [c.name for c in table.c]
-        for batch in _chunks(values, INSERT_CHUNK):
+        for batch in batched(values, INSERT_CHUNK):
             conn.execute(table.insert(), [dict(zip(names, row)) for row in batch])
 
     def sync_id_sequences(self, conn, last_ids):

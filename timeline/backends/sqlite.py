@@ -14,8 +14,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from ..batches import batched
 from ..errors import TimelineError
-from . import BUSY_TIMEOUT_SECONDS, INSERT_CHUNK, Backend, _chunks
+from . import BUSY_TIMEOUT_SECONDS, INSERT_CHUNK, Backend
 
 BULK_CACHE_KIB = 160 * 1024  # page cache for a bulk load, in KiB (allocated as used; peak memory stays bounded)
 BULK_ROWS = 1000  # above this many rows a load gets the big page cache
@@ -43,7 +44,7 @@ class SQLite(Backend):
         # int, float, bool and None as they are
         names = columns or [c.name for c in table.c]
         sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-        for batch in _chunks(values, INSERT_CHUNK):
+        for batch in batched(values, INSERT_CHUNK):
             conn.exec_driver_sql(sql, batch)
 
     def prepare_bulk_load(self, conn, rows):
