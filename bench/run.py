@@ -622,7 +622,9 @@ def bench_publish(results, label, db, export, rounds=1, name=None):
 
     warm(db)
     say(f"publish {label}: timeline publish / VACUUM INTO ({events:,} events, {rounds} round(s))")
-    runs = _interleaved_children({"publish": publish, "vacuum": vacuum}, rounds)
+    # VACUUM INTO first: its copy is deleted before the published file exists, so a 10M run needs
+    # room for one extra copy of the log at a time, not two
+    runs = _interleaved_children({"vacuum": vacuum, "publish": publish}, rounds)
     failed = [run for run in runs["publish"] if run.returncode != 0]
     if failed:
         results.add(f"publish {shown}", None, "", note=f"timeline publish failed: {failed[0].stderr.strip()[:300]}")
@@ -775,6 +777,11 @@ def scale_run(results, label):
     every row in memory: ~16 GB at 10M; the default run makes those
     comparisons at 100k and 1M); VACUUM INTO stays beside publish."""
     export = export_for(label)
+    # the live log is ~1.3× its export and the published file ~1.7×; the VACUUM INTO copy is gone
+    # before the published file is written: ~3× the export at once, beside the export itself
+    need, free = 3.2 * export.stat().st_size, shutil.disk_usage(DATA).free
+    if free < need:
+        raise SystemExit(f"scale {label}: {free / 1e9:.0f} GB free in {DATA}, about {need / 1e9:.0f} GB needed")
     events = count_events(export)
     db = fresh_db(DATA / f"run-{label}.db")
     results.add(f"scale {label}: JSON Lines export size", mb(export.stat().st_size), "MB", note=f"{events:,} events")
