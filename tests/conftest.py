@@ -6,6 +6,7 @@ click's runner with `--db` set; `sqlite_db` is a plain SQLite file for tests
 that need the file itself (byte comparisons, raw sqlite3).
 """
 import hashlib
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,12 @@ def loaded(cli, corpus):
 
 def file_digest(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def sqlite_dump(path):
+    """The file as SQL: the schema and every row of every table, in the order the file holds them."""
+    conn = sqlite3.connect(path)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()

@@ -27,7 +27,7 @@ from timeline.cli import cli as timeline_cli
 
 from . import postgres
 from .backends import PostgreSQL
-from .conftest import BUNDLE_YAML, Cli, write_corpus
+from .conftest import BUNDLE_YAML, Cli, sqlite_dump, write_corpus
 
 pytestmark = pytest.mark.skipif(postgres.missing_reason() is not None,
                                 reason=postgres.missing_reason() or "PostgreSQL available")
@@ -491,13 +491,6 @@ def test_a_rolled_back_import_numbers_rows_as_sqlite_does(tmp_path, pg):
     assert sources == [(1, "acme-q2-2025"), (2, "acme-q2-2025-repost")]
 
 
-def dump(path):
-    connection = sqlite3.connect(path)
-    try:
-        return list(connection.iterdump())
-    finally:
-        connection.close()
-
 
 def test_publishing_from_postgresql_writes_the_same_file_as_from_sqlite(tmp_path, pg):
     pytest.importorskip("timeline.publish")
@@ -510,7 +503,7 @@ def test_publishing_from_postgresql_writes_the_same_file_as_from_sqlite(tmp_path
     from_pg = publish.publish(database.connect(pg), tmp_path / "from-postgresql.db", built_at=built_at)
     assert from_pg["head_hash"] == from_sqlite["head_hash"] == head(lite.db)[1]
     assert (from_pg["event_count"], from_pg["entity_count"], from_pg["source_count"]) == (8, 5, 2)
-    assert dump(tmp_path / "from-postgresql.db") == dump(tmp_path / "from-sqlite.db")  # every row, every table
+    assert sqlite_dump(tmp_path / "from-postgresql.db") == sqlite_dump(tmp_path / "from-sqlite.db")  # every row, every table
     assert Cli(tmp_path / "unused.db").ok("verify", tmp_path / "from-postgresql.db").startswith("ok: 8 events")
 
 

@@ -10,7 +10,6 @@ their rules give (publish.reader_tables, worked out from the file apart from
 the build).
 """
 import sqlite3
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -19,7 +18,8 @@ from bench import synth
 from timeline import publish
 from timeline.cli import cli as timeline_cli
 
-ROOT = Path(__file__).resolve().parent.parent
+from .conftest import ROOT, sqlite_dump
+
 EVENTS = ROOT / "events"
 EPOCH = "1767225600"  # built_at pinned: two builds of one log are then the same file, row for row
 
@@ -29,14 +29,6 @@ def ok(db, *args):
     assert result.exit_code == 0, f"timeline {' '.join(map(str, args))}:\n{result.output}"
     return result.stdout
 
-
-def dump(path):
-    """The file as SQL: the schema and every row of every table, in the order the file holds them."""
-    conn = sqlite3.connect(path)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def rows(path, table, order):
@@ -95,11 +87,11 @@ def test_published_twice_the_same_file_and_it_verifies(logs, name, tmp_path, mon
     first, second = tmp_path / "first.db", tmp_path / "second.db"
     ok(live, "publish", first)
     ok(live, "publish", second)
-    assert dump(first) == dump(second)
+    assert sqlite_dump(first) == sqlite_dump(second)
     assert ok(live, "verify", first).startswith("ok: ")
     # republished over itself: the same file again
     ok(live, "publish", first)
-    assert dump(first) == dump(second)
+    assert sqlite_dump(first) == sqlite_dump(second)
 
 
 @pytest.mark.parametrize("name", ["corpus", "synthetic"])
@@ -156,5 +148,5 @@ def test_the_same_file_from_every_backend(logs, name, db, tmp_path, monkeypatch)
     from_live, from_copy = tmp_path / "from-live.db", tmp_path / "from-copy.db"
     ok(live, "publish", from_live)
     ok(db, "publish", from_copy)
-    assert dump(from_copy) == dump(from_live)
+    assert sqlite_dump(from_copy) == sqlite_dump(from_live)
     assert publish.read_publication(from_copy) == publish.read_publication(from_live)

@@ -24,7 +24,8 @@ from timeline import importing, writer as writing
 from timeline.api import Timeline, bulk_allocation
 from timeline.cli import cli as timeline_cli
 
-ROOT = Path(__file__).resolve().parent.parent
+from .conftest import ROOT, sqlite_dump
+
 EVENTS = ROOT / "events"
 SYNTH_EVENTS = 3000
 CHAIN_FIELDS = ("seq", "prev_hash", "hash", "recorded_at")
@@ -55,13 +56,6 @@ def contents(path):
     finally:
         conn.close()
 
-
-def dump(path):
-    conn = sqlite3.connect(path)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def chain_head(path):
@@ -269,7 +263,7 @@ def test_bad_input_mid_stream_is_one_line_and_changes_nothing(synthetic_export, 
     monkeypatch.setattr(writing.Writer, "BATCH", 100)
     db = fresh(tmp_path / "live.db")
     ok(db, "import", EVENTS)  # a log that already holds something
-    before = dump(db)
+    before = sqlite_dump(db)
     result = run(db, "import", path)
     assert result.exit_code == 1, result.output
     assert result.stdout == ""
@@ -280,7 +274,7 @@ def test_bad_input_mid_stream_is_one_line_and_changes_nothing(synthetic_export, 
         assert f"line {line}" in lines[0]
     if how == "invalid event":
         assert "no-such-kind" in lines[0]
-    assert dump(db) == before
+    assert sqlite_dump(db) == before
     # and nothing was left half-done: the log verifies and takes the good export afterwards
     ok(db, "verify")
 
@@ -298,7 +292,7 @@ def test_an_export_streamed_into_each_backend_is_the_same_log(synthetic_export, 
     ok(reference, "import", export)
     ok(db, "publish", tmp_path / "from-backend.db")
     ok(reference, "publish", tmp_path / "reference-site.db")
-    assert dump(tmp_path / "from-backend.db") == dump(tmp_path / "reference-site.db")
+    assert sqlite_dump(tmp_path / "from-backend.db") == sqlite_dump(tmp_path / "reference-site.db")
 
 
 def test_bad_input_mid_stream_changes_nothing_on_each_backend(synthetic_export, db, tmp_path, monkeypatch):
